@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+
+namespace DalleOrleans.Grains;
+
+/// <summary>
+/// How a silo joins its cluster, bound from the "Cluster" configuration section
+/// (appsettings, environment variables such as Cluster__Redis, or --Cluster:Redis=... on the command line).
+/// </summary>
+public sealed record ClusterSettings
+{
+    public const string Section = "Cluster";
+
+    /// <summary>Redis connection string for clustering; empty means a single localhost silo.</summary>
+    public string Redis { get; init; } = "";
+    public string ClusterId { get; init; } = "dalle";
+    public string ServiceId { get; init; } = "dalle-orleans";
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+
+    public static ClusterSettings From(IConfiguration configuration)
+    {
+        var s = configuration.GetSection(Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        s.Validate();
+        return s;
+    }
+
+    public void Validate()
+    {
+        CheckPort(SiloPort, "Cluster:SiloPort");
+        CheckPort(GatewayPort, "Cluster:GatewayPort");
+        if (SiloPort == GatewayPort)
+            throw new ArgumentException($"Cluster:SiloPort and Cluster:GatewayPort are both {SiloPort}; they must differ.");
+        if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("Cluster:ClusterId must not be empty.");
+        if (string.IsNullOrWhiteSpace(ServiceId)) throw new ArgumentException("Cluster:ServiceId must not be empty.");
+    }
+
+    static void CheckPort(int port, string field)
+    {
+        if (port is < 1 or > 65535)
+            throw new ArgumentException($"{field} is {port}; it must be between 1 and 65535.");
+    }
+}
