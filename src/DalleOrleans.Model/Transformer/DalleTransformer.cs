@@ -1,0 +1,172 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace DalleOrleans.Model.Transformer;
+
+/// <summary>
+/// The DALL·E transformer: one decoder-only stream of [BOS], text tokens, then image tokens.
+/// </summary>
+/// <remarks>
+/// Inputs (T = L + N positions): [BOS], t_0 … t_{L−1}, i_0 … i_{N−2}. The output at position p &lt; L
+/// predicts t_p (text head); the output at position L + k predicts image token i_k (image head).
+/// A padding token is learned per text position (the paper): [PAD] at text position j is fed as id V + j.
+/// Positions are learned for text and factored into row + column for image tokens.
+/// </remarks>
+public sealed class DalleTransformer : Module
+{
+    readonly Embedding textEmbedding, textPosition, imageEmbedding, imageRow, imageColumn;
+    readonly ModuleList<TransformerBlock> blocks;
+    readonly LayerNorm lnFinal;
+    readonly Linear textHead, imageHead;
+    readonly Dictionary<(AttentionKind, string), Tensor> _masks = new();
+
+    public TransformerConfig Config { get; }
+
+    public const float TextLossWeight = 1f / 8f, ImageLossWeight = 7f / 8f;
+
+    public DalleTransformer(TransformerConfig config) : base(nameof(DalleTransformer))
+    {
+        config.Validate();
+        Config = config;
+        int d = config.ModelDim, L = config.TextLength;
+        textEmbedding = Embedding(config.TextVocabSize + L + 1, d);   // words, per-position pads, BOS
+        textPosition = Embedding(L + 1, d);
+        imageEmbedding = Embedding(config.ImageVocabSize, d);
+        imageRow = Embedding(config.GridSize, d);
+        imageColumn = Embedding(config.GridSize, d);
+        blocks = new ModuleList<TransformerBlock>(config.Attention.Select(kind => new TransformerBlock(config, kind)).ToArray());
+        lnFinal = LayerNorm(d);
+        textHead = Linear(d, config.TextVocabSize);
+        imageHead = Linear(d, config.ImageVocabSize);
+        RegisterComponents();
+        InitWeights();
+    }
+
+    void InitWeights()
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith(".bias") || name.Contains("ln")) continue;
+            init.normal_(p, 0, 0.02);
+        }
+    }
+
+    Device WeightsDevice => imageHead.weight!.device;
+
+    /// <summary>The additive (T, T) mask for a kind on the weights' device, built once.</summary>
+    public Tensor Mask(AttentionKind kind)
+    {
+        var device = WeightsDevice;
+        var key = (kind, device.ToString());
+        if (!_masks.TryGetValue(key, out var mask))
+        {
+            mask = AttentionMasks.BuildAdditive(Config, kind, device).DetachFromDisposeScope();
+            _masks[key] = mask;
+        }
+        return mask;
+    }
+
+    /// <summary>(B, L) compact text ids with [PAD]=0 → (B, L+1) input ids: [BOS], then words or per-position pads.</summary>
+    public Tensor TextInputIds(Tensor textTokens)
+    {
+        long B = textTokens.shape[0];
+        int V = Config.TextVocabSize, L = Config.TextLength;
+        var padIds = arange(V, V + L, dtype: int64, device: textTokens.device).unsqueeze(0);       // (1, L)
+        var text = where(textTokens.eq(0), padIds, textTokens);                                   // (B, L)
+        var bos = full(new long[] { B, 1 }, V + L, dtype: int64, device: textTokens.device);     // (B, 1)
+        return cat(new[] { bos, text }, 1);                                                       // (B, L+1)
+    }
+
+    Tensor EmbedText(Tensor textTokens)                                    // (B, L) → (B, L+1, C)
+    {
+        var ids = TextInputIds(textTokens);
+        var positions = arange(Config.TextLength + 1, dtype: int64, device: ids.device);
+        return textEmbedding.forward(ids) + textPosition.forward(positions);
+    }
+
+    /// <summary>Image token embeddings plus row and column embeddings of each token's grid index.</summary>
+    Tensor EmbedImage(Tensor imageTokens, Tensor gridIndex)                // (B, n), (B, n) or (n) → (B, n, C)
+    {
+        int G = Config.GridSize;
+        return imageEmbedding.forward(imageTokens)
+             + imageRow.forward(gridIndex.div(G, rounding_mode: RoundingMode.floor))
+             + imageColumn.forward(gridIndex.remainder(G));
+    }
+
+    /// <summary>Layers [from, to) over a whole prefix of the stream; optionally fills the KV cache at <paramref name="slots"/>.</summary>
+    public Tensor RunLayers(Tensor h, int from, int to, KvCache? cache = null, Tensor? slots = null)
+    {
+        long T = h.shape[1];
+        for (int i = from; i < to; i++)
+        {
+            var mask = Mask(blocks[i].Kind).narrow(0, 0, T).narrow(1, 0, T);
+            h = blocks[i].Forward(h, mask, cache, i, slots);
+        }
+        return h;
+    }
+
+    /// <summary>Teacher-forced forward pass: (text logits (B, L, V), image logits (B, N, K)).</summary>
+    public (Tensor text, Tensor image) Forward(Tensor textTokens, Tensor imageTokens)
+    {
+        int L = Config.TextLength, N = Config.ImageTokens;
+        var gridIndex = arange(N - 1, dtype: int64, device: imageTokens.device);
+        var h = cat(new[] { EmbedText(textTokens), EmbedImage(imageTokens.narrow(1, 0, N - 1), gridIndex) }, 1); // (B, T, C)
+        h = lnFinal.forward(RunLayers(h, 0, Config.Layers));
+        return (textHead.forward(h.narrow(1, 0, L)), imageHead.forward(h.narrow(1, L, N)));
+    }
+
+    /// <summary>The paper's objective: cross-entropy weighted 1/8 on text and 7/8 on image tokens.</summary>
+    public (Tensor total, Tensor text, Tensor image) Loss(Tensor textTokens, Tensor imageTokens)
+    {
+        var (textLogits, imageLogits) = Forward(textTokens, imageTokens);
+        var textLoss = functional.cross_entropy(textLogits.reshape(-1, Config.TextVocabSize), textTokens.reshape(-1));
+        var imageLoss = functional.cross_entropy(imageLogits.reshape(-1, Config.ImageVocabSize), imageTokens.reshape(-1));
+        return (TextLossWeight * textLoss + ImageLossWeight * imageLoss, textLoss, imageLoss);
+    }
+
+    // ---- incremental decoding: prefill the text, then one image token per step ----
+
+    /// <summary>Embeds the text prefix (positions 0..L) of rows about to be prefilled.</summary>
+    public Tensor EmbedPrefix(Tensor textTokens) => EmbedText(textTokens);
+
+    /// <summary>Final norm and image head on the last position of a prefix: logits for image token 0, (B, K).</summary>
+    public Tensor PrefixLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.select(1, h.shape[1] - 1)));
+
+    /// <summary>
+    /// Runs the text through every layer, writing keys and values into <paramref name="slots"/> of the cache,
+    /// and returns the logits of the first image token, (b, K).
+    /// </summary>
+    public Tensor Prefill(Tensor textTokens, KvCache cache, Tensor slots) =>
+        PrefixLogits(RunLayers(EmbedPrefix(textTokens), 0, Config.Layers, cache, slots));
+
+    /// <summary>Embeds the image tokens fed at a decode step; row b holds image token positions[b] − L − 1.</summary>
+    public Tensor EmbedStep(Tensor imageTokens, StepPositions positions) =>
+        EmbedImage(imageTokens.view(-1, 1), positions.GridIndex);            // (B, 1, C)
+
+    /// <summary>Layers [from, to) for one decode step of rows 0..B−1 of the cache.</summary>
+    public Tensor StepLayers(Tensor h, StepPositions positions, KvCache cache, int from, int to)
+    {
+        var maskRows = new Dictionary<AttentionKind, Tensor>();
+        for (int i = from; i < to; i++)
+        {
+            var kind = blocks[i].Kind;
+            if (!maskRows.TryGetValue(kind, out var rows))
+                maskRows[kind] = rows = positions.MaskRows(Mask(kind));
+            h = blocks[i].Step(h, cache, i, positions.WriteIndex, rows, positions.KeyLength);
+        }
+        return h;
+    }
+
+    /// <summary>Final norm and image head for a decode step: (B, K).</summary>
+    public Tensor StepLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.squeeze(1)));
+
+    /// <summary>
+    /// One decode step: row b of the cache feeds image token <paramref name="imageTokens"/>[b] at its own
+    /// position and gets the logits of the next image token, (B, K).
+    /// </summary>
+    public Tensor DecodeStep(Tensor imageTokens, StepPositions positions, KvCache cache) =>
+        StepLogits(StepLayers(EmbedStep(imageTokens, positions), positions, cache, 0, Config.Layers));
+}
