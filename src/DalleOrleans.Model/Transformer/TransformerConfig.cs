@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DalleOrleans.Model.Transformer;
 
 /// <summary>The attention pattern an image query uses in one layer (text queries are always causal).</summary>
@@ -28,12 +30,12 @@ public sealed record TransformerConfig
     public int ConvKernel { get; init; } = 3;
     public double Dropout { get; init; } = 0.0;
 
-    public int HeadDim => ModelDim / Heads;
-    public int ImageTokens => GridSize * GridSize;
+    [JsonIgnore] public int HeadDim => ModelDim / Heads;
+    [JsonIgnore] public int ImageTokens => GridSize * GridSize;
     /// <summary>The input stream: [BOS] + TextLength text tokens + ImageTokens − 1 image tokens.</summary>
-    public int SequenceLength => TextLength + ImageTokens;
+    [JsonIgnore] public int SequenceLength => TextLength + ImageTokens;
     /// <summary>Position of the last text input; its output predicts the first image token.</summary>
-    public int LastTextPosition => TextLength;
+    [JsonIgnore] public int LastTextPosition => TextLength;
     /// <summary>Input position holding image token k (k ≥ 0).</summary>
     public int ImagePosition(int k) => TextLength + 1 + k;
 

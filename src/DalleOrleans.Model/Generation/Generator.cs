@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using DalleOrleans.Model.Imaging;
+using DalleOrleans.Model.Sampling;
+using static TorchSharp.torch;
+
+namespace DalleOrleans.Model.Generation;
+
+/// <summary>
+/// The in-process pipeline: prompt → N candidate token streams (continuous batching) → dVAE decode →
+/// rerank → top K PNGs. The grains run the same stages spread over devices; benchmarks compare against this.
+/// </summary>
+/// <remarks>Not thread-safe: call it from one thread (it owns a batcher whose tensors live on that thread).</remarks>
+public sealed class Generator : IDisposable
+{
+    readonly ModelBundle _model;
+    readonly ContinuousBatcher _batcher;
+
+    public Generator(ModelBundle model, int maxBatchRows = 32)
+    {
+        _model = model;
+        _batcher = new ContinuousBatcher(model.Transformer, maxBatchRows, model.Device);
+    }
+
+    public ModelBundle Model => _model;
+
+    /// <summary>Candidate streams for a request, one per candidate, keyed by (seed, candidate index).</summary>
+    public static CandidateStream[] CreateStreams(ModelBundle model, ImageRequest request,
+        Action<CandidateStream>? onToken = null, Action<CandidateStream>? onFinished = null)
+    {
+        request.Validate(model.Config.Transformer.ImageVocabSize);
+        long[] text = model.Tokenizer.EncodePadded(request.Prompt);
+        return Enumerable.Range(0, request.Candidates)
+            .Select(i => new CandidateStream(text, request.Options, CandidateRandom.StreamKey(request.Seed, i),
+                model.Config.Transformer.ImageTokens, tag: i) { OnToken = onToken, OnFinished = onFinished })
+            .ToArray();
+    }
+
+    public ImageResult Generate(ImageRequest request, Action<TokenProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        int perImage = _model.Config.Transformer.ImageTokens;
+        int tokensDone = 0, candidatesDone = 0;
+        var streams = CreateStreams(_model, request,
+            onToken: _ => tokensDone++,
+            onFinished: s => { if (s.IsComplete) candidatesDone++; });
+
+        var clock = Stopwatch.StartNew();
+        int next = 0;
+        try
+        {
+            while (candidatesDone < streams.Length)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                while (next < streams.Length && _batcher.TryAdd(streams[next])) next++;
+                _batcher.Step();
+                progress?.Invoke(new TokenProgress(tokensDone, perImage * streams.Length, candidatesDone, streams.Length));
+            }
+        }
+        catch
+        {
+            foreach (var s in streams) s.Cancel();
+            while (!_batcher.IsIdle) _batcher.Step();           // drops the cancelled streams, frees their rows
+            throw;
+        }
+        double tokensMs = clock.Elapsed.TotalMilliseconds;
+        return Finish(request, streams.Select(s => s.ImageTokens).ToArray(), tokensMs);
+    }
+
+    /// <summary>Decode, rerank, keep the top K and encode them: the stages after the tokens.</summary>
+    public ImageResult Finish(ImageRequest request, int[][] imageTokens, double tokensMs) =>
+        Finish(_model, request, imageTokens, tokensMs);
+
+    public static ImageResult Finish(ModelBundle model, ImageRequest request, int[][] imageTokens, double tokensMs)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var clock = Stopwatch.StartNew();
+        var images = DecodeImages(model, imageTokens);                                  // (N, 3, H, W)
+        double decodeMs = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        var text = tensor(model.Tokenizer.EncodePadded(request.Prompt), device: model.Device).view(1, -1);
+        float[] scores = model.Reranker.Score(text, images).cpu().data<float>().ToArray();
+        var order = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(request.Top).ToArray();
+        double rerankMs = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        var kept = order.Select((candidate, rank) => new RankedImage(rank + 1, candidate, scores[candidate], PngCodec.Encode(images[candidate]))).ToList();
+        double encodeMs = clock.Elapsed.TotalMilliseconds;
+        return new ImageResult(request.Prompt, model.ModelId, kept, new StageTimings(tokensMs, decodeMs, rerankMs, encodeMs));
+    }
+
+    /// <summary>Image token grids → images (N, 3, H, W) in [0, 1].</summary>
+    public static Tensor DecodeImages(ModelBundle model, int[][] imageTokens)
+    {
+        int g = model.Config.Dvae.GridSize;
+        var flat = imageTokens.SelectMany(t => t).Select(t => (long)t).ToArray();
+        var grid = tensor(flat, new long[] { imageTokens.Length, g, g }, device: model.Device);
+        return model.Dvae.Decode(grid);
+    }
+
+    public void Dispose() => _batcher.Dispose();
+}
