@@ -17,7 +17,7 @@ public class GeneratorTests
 
         Assert.Equal(3, result.Images.Count);
         Assert.Equal(new[] { 1, 2, 3 }, result.Images.Select(i => i.Rank));
-        Assert.True(result.Images.Zip(result.Images.Skip(1)).All(p => p.First.Score >= p.Second.Score), "images must be in score order");
+        Assert.True(result.Images.Zip(result.Images.Skip(1)).All(p => p.First.Score >= p.Second.Score), $"images must be in score order: {string.Join(", ", result.Images.Select(i => i.Score))}");
         Assert.Equal(3, result.Images.Select(i => i.Candidate).Distinct().Count());
         foreach (var image in result.Images)
         {
