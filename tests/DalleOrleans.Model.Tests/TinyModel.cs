@@ -1,38 +1,7 @@
-using DalleOrleans.Model.Dvae;
-using DalleOrleans.Model.Reranker;
-using DalleOrleans.Model.Text;
-using DalleOrleans.Model.Transformer;
-
 namespace DalleOrleans.Model.Tests;
 
-/// <summary>A randomly initialised model small enough for unit tests (16×16 images, 4×4 tokens).</summary>
+/// <summary>A randomly initialised model small enough for unit tests (see <see cref="ModelPresets.Tiny"/>).</summary>
 public static class TinyModel
 {
-    public static readonly string[] Captions =
-    {
-        "a large red circle in the top left on a blue background", "small green square at the bottom",
-        "a yellow triangle", "blue circle on black", "an orange square in the center",
-    };
-
-    public static ModelConfig Config(TextTokenizer tokenizer) => new()
-    {
-        ModelId = "tiny-test",
-        Dvae = new DvaeConfig { ImageSize = 16, Groups = 3, HiddenWidth = 8, CodebookSize = 16, DecoderInputWidth = 16 },
-        Transformer = new TransformerConfig
-        {
-            TextVocabSize = tokenizer.VocabSize, TextLength = tokenizer.MaxLength, ImageVocabSize = 16, GridSize = 4,
-            ModelDim = 32, Heads = 4, Layers = 4, Attention = TransformerConfig.DefaultPattern(4),
-        },
-        Reranker = new RerankerConfig
-        {
-            TextVocabSize = tokenizer.VocabSize, TextLength = tokenizer.MaxLength, EmbedDim = 16, TextWidth = 16, TextLayers = 1,
-            TextHeads = 2, ImageSize = 16, ImageWidth = 8, ImageStages = 2, ImageNormGroups = 4,
-        },
-    };
-
-    public static ModelBundle Create(long seed = 0)
-    {
-        var tokenizer = TextTokenizer.Build(Captions, maxLength: 16);
-        return ModelBundle.CreateRandom(Config(tokenizer), tokenizer, seed: seed);
-    }
+    public static ModelBundle Create(long seed = 0) => ModelPresets.CreateTiny(seed);
 }

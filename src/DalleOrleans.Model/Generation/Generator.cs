@@ -25,11 +25,19 @@ public sealed class Generator : IDisposable
 
     /// <summary>Candidate streams for a request, one per candidate, keyed by (seed, candidate index).</summary>
     public static CandidateStream[] CreateStreams(ModelBundle model, ImageRequest request,
+        Action<CandidateStream>? onToken = null, Action<CandidateStream>? onFinished = null) =>
+        CreateStreams(model, request, Enumerable.Range(0, request.Candidates).ToArray(), onToken, onFinished);
+
+    /// <summary>Streams for some of a request's candidates (a device draws its share); the tag is the candidate index.</summary>
+    public static CandidateStream[] CreateStreams(ModelBundle model, ImageRequest request, int[] candidateIndices,
         Action<CandidateStream>? onToken = null, Action<CandidateStream>? onFinished = null)
     {
         request.Validate(model.Config.Transformer.ImageVocabSize);
+        foreach (int i in candidateIndices)
+            if (i < 0 || i >= request.Candidates)
+                throw new ArgumentException($"candidate index {i} is outside 0..{request.Candidates - 1}.", nameof(candidateIndices));
         long[] text = model.Tokenizer.EncodePadded(request.Prompt);
-        return Enumerable.Range(0, request.Candidates)
+        return candidateIndices
             .Select(i => new CandidateStream(text, request.Options, CandidateRandom.StreamKey(request.Seed, i),
                 model.Config.Transformer.ImageTokens, tag: i) { OnToken = onToken, OnFinished = onFinished })
             .ToArray();

@@ -39,6 +39,16 @@ public sealed class CandidateStream
     /// <summary>Asks the batcher to drop this stream at its next step (frees its rows).</summary>
     public void Cancel() => _cancelled = true;
 
+    /// <summary>Why the stream stopped when the device failed underneath it; null otherwise.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Marks the stream failed (its device step threw) and drops it like a cancellation.</summary>
+    public void Fail(Exception error)
+    {
+        Failure ??= error;
+        _cancelled = true;
+    }
+
     internal int ConditionalRow { get; set; } = -1;
     internal int UnconditionalRow { get; set; } = -1;
     internal int LastToken => _tokens[Generated - 1];

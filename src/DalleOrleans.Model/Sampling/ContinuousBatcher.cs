@@ -42,6 +42,8 @@ public sealed class ContinuousBatcher : IDisposable
     public int ActiveStreams => _active.Count + _joining.Count;
     public bool IsIdle => ActiveStreams == 0;
     public long CacheBytes => _cache.Bytes;
+    /// <summary>Every stream the batcher holds, running or about to join.</summary>
+    public IReadOnlyList<CandidateStream> Streams => _active.Concat(_joining).ToList();
 
     /// <summary>Queues a stream to join at the next step; false when the batch has no room for its rows.</summary>
     public bool TryAdd(CandidateStream stream)

@@ -1,0 +1,66 @@
+namespace DalleOrleans.Abstractions;
+
+/// <summary>
+/// What a caller asks for. Version 1 of the contract: fields are only ever added with new ids.
+/// Defaults leave sampling untouched (temperature 1, no top-k, top-p 1, guidance 1 = off).
+/// </summary>
+[GenerateSerializer, Alias("DalleOrleans.GenerationRequest.v1")]
+public sealed record GenerationRequest
+{
+    [Id(0)] public string Prompt { get; init; } = "";
+    [Id(1)] public int Candidates { get; init; } = 8;
+    [Id(2)] public int Top { get; init; } = 4;
+    [Id(3)] public long Seed { get; init; }
+    [Id(4)] public double Temperature { get; init; } = 1.0;
+    [Id(5)] public int TopK { get; init; }
+    [Id(6)] public double TopP { get; init; } = 1.0;
+    [Id(7)] public double GuidanceScale { get; init; } = 1.0;
+}
+
+/// <summary>One ranked image of a result.</summary>
+[GenerateSerializer, Alias("DalleOrleans.GeneratedImage.v1")]
+public sealed record GeneratedImage(
+    [property: Id(0)] int Rank,
+    [property: Id(1)] int Candidate,
+    [property: Id(2)] float Score,
+    [property: Id(3)] byte[] Png);
+
+/// <summary>Milliseconds per stage; cache hits report only the lookup.</summary>
+[GenerateSerializer, Alias("DalleOrleans.StageTimes.v1")]
+public sealed record StageTimes
+{
+    [Id(0)] public double CacheLookupMs { get; init; }
+    [Id(1)] public double TokensMs { get; init; }
+    [Id(2)] public double DecodeMs { get; init; }
+    [Id(3)] public double RerankMs { get; init; }
+    [Id(4)] public double EncodeMs { get; init; }
+    [Id(5)] public double TotalMs { get; init; }
+}
+
+[GenerateSerializer, Alias("DalleOrleans.GenerationResult.v1")]
+public sealed record GenerationResult
+{
+    [Id(0)] public string Prompt { get; init; } = "";
+    [Id(1)] public IReadOnlyList<GeneratedImage> Images { get; init; } = Array.Empty<GeneratedImage>();
+    [Id(2)] public string Fingerprint { get; init; } = "";
+    [Id(3)] public string ModelId { get; init; } = "";
+    [Id(4)] public bool CacheHit { get; init; }
+    [Id(5)] public StageTimes Timings { get; init; } = new();
+    /// <summary>Which devices drew the candidates (silo/device keys), for operators and tests.</summary>
+    [Id(6)] public IReadOnlyList<string> Devices { get; init; } = Array.Empty<string>();
+}
+
+public enum GenerationStage { Queued, CacheLookup, Tokens, Decoding, Reranking, Done, Failed, Cancelled }
+
+/// <summary>A progress report streamed to whoever watches a generation.</summary>
+[GenerateSerializer, Alias("DalleOrleans.GenerationProgress.v1")]
+public sealed record GenerationProgress
+{
+    [Id(0)] public string Fingerprint { get; init; } = "";
+    [Id(1)] public GenerationStage Stage { get; init; }
+    [Id(2)] public int TokensDone { get; init; }
+    [Id(3)] public int TokensTotal { get; init; }
+    [Id(4)] public int CandidatesDone { get; init; }
+    [Id(5)] public int Candidates { get; init; }
+    [Id(6)] public string? Error { get; init; }
+}

@@ -1,0 +1,92 @@
+namespace DalleOrleans.Abstractions;
+
+/// <summary>
+/// One activation per request fingerprint (normalised prompt, options, seed, model id): identical concurrent
+/// requests meet here and share one generation (single flight).
+/// </summary>
+/// <remarks>
+/// A generation can outlast Orleans' default 30 s response timeout (large models, busy devices), so
+/// <see cref="Generate"/> carries its own longer timeout, and progress is streamed by <see cref="WatchProgress"/>
+/// so callers see movement long before the answer.
+/// </remarks>
+public interface IGenerationGrain : IGrainWithStringKey
+{
+    [ResponseTimeout("00:10:00")]
+    Task<GenerationResult> Generate(GenerationRequest request, CancellationToken cancellation = default);
+
+    /// <summary>Whether this activation is running a generation now (a caller whose call outlives it has lost its silo).</summary>
+    Task<bool> IsRunning();
+
+    /// <summary>Progress reports of the running generation until it ends (empty when none is running).</summary>
+    IAsyncEnumerable<GenerationProgress> WatchProgress(CancellationToken cancellation = default);
+}
+
+/// <summary>What a device offers: where it lives, how many batch rows it has and how busy it is.</summary>
+[GenerateSerializer, Alias("DalleOrleans.DeviceInfo.v1")]
+public sealed record DeviceInfo
+{
+    /// <summary>"{silo}/{device}", e.g. "S127.0.0.1:11111:123456/cpu".</summary>
+    [Id(0)] public string Key { get; init; } = "";
+    [Id(1)] public string Silo { get; init; } = "";
+    [Id(2)] public string Device { get; init; } = "";
+    [Id(3)] public string ModelId { get; init; } = "";
+    [Id(4)] public int MaxBatchRows { get; init; }
+    [Id(5)] public int ActiveStreams { get; init; }
+    [Id(6)] public int QueuedStreams { get; init; }
+    [Id(7)] public bool Draining { get; init; }
+    /// <summary>Image tokens per candidate for the served model (grid side squared).</summary>
+    [Id(8)] public int ImageTokens { get; init; }
+    /// <summary>Image vocabulary (dVAE codebook) of the served model: the top-k limit.</summary>
+    [Id(9)] public int ImageVocabSize { get; init; }
+}
+
+/// <summary>Candidate streams for one device: the request's text and options, and which candidate indices to draw.</summary>
+[GenerateSerializer, Alias("DalleOrleans.TokenWork.v1")]
+public sealed record TokenWork
+{
+    [Id(0)] public string Fingerprint { get; init; } = "";
+    [Id(1)] public GenerationRequest Request { get; init; } = new();
+    [Id(2)] public int[] CandidateIndices { get; init; } = Array.Empty<int>();
+}
+
+/// <summary>A device's report on its candidates: progress while drawing, then the finished token grids.</summary>
+[GenerateSerializer, Alias("DalleOrleans.TokenUpdate.v1")]
+public sealed record TokenUpdate
+{
+    [Id(0)] public int TokensDone { get; init; }
+    [Id(1)] public int CandidatesDone { get; init; }
+    /// <summary>Set in the last update: candidate index → its image tokens.</summary>
+    [Id(2)] public Dictionary<int, int[]>? Tokens { get; init; }
+}
+
+/// <summary>
+/// The per-device model grain: hosts the transformer, dVAE decoder and reranker of one device on one silo
+/// (placed there by <c>DevicePlacement</c>); all tensor work runs on that device's executor thread.
+/// </summary>
+public interface IDeviceGrain : IGrainWithStringKey
+{
+    Task<DeviceInfo> Describe();
+
+    [ResponseTimeout("00:10:00")]
+    IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, CancellationToken cancellation = default);
+
+    /// <summary>Token grids → images → reranker scores; returns the top <c>Top</c> as PNGs, best first.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<RankedImages> DecodeAndRank(GenerationRequest request, Dictionary<int, int[]> tokens);
+}
+
+[GenerateSerializer, Alias("DalleOrleans.RankedImages.v1")]
+public sealed record RankedImages(
+    [property: Id(0)] IReadOnlyList<GeneratedImage> Images,
+    [property: Id(1)] double DecodeMs,
+    [property: Id(2)] double RerankMs,
+    [property: Id(3)] double EncodeMs);
+
+/// <summary>Which devices exist in the cluster and which model they serve; follows cluster membership.</summary>
+public interface IModelDirectoryGrain : IGrainWithIntegerKey
+{
+    Task Register(DeviceInfo device);
+    Task Deregister(string deviceKey);
+    /// <summary>Devices on live silos, least loaded first.</summary>
+    Task<IReadOnlyList<DeviceInfo>> Devices();
+}

@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using DalleOrleans.Abstractions;
+using DalleOrleans.Grains.Devices;
+using DalleOrleans.Grains.Placement;
+using DalleOrleans.Model.Generation;
+using DalleOrleans.Model.Sampling;
+using Orleans.Concurrency;
+
+namespace DalleOrleans.Grains;
+
+/// <summary>Raised when a device's admission queue is full: the caller should retry later or elsewhere.</summary>
+[GenerateSerializer, Alias("DalleOrleans.DeviceOverloadedException")]
+public sealed class DeviceOverloadedException(string message) : Exception(message);
+
+/// <summary>
+/// The per-device model grain. It runs on its device's silo (<see cref="DevicePlacementAttribute"/>) and is a thin,
+/// reentrant front for the device's executor thread: it validates, hands work over and relays progress.
+/// </summary>
+[DevicePlacement, Reentrant]
+public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain, IDeviceGrain
+{
+    DeviceExecutor Executor
+    {
+        get
+        {
+            var (siloAddress, device) = DevicePlacementDirector.ParseKey(this.GetPrimaryKeyString());
+            if (!siloAddress.Equals(silo.SiloAddress))
+                throw new InvalidOperationException($"device grain {this.GetPrimaryKeyString()} activated on {silo.SiloAddress}, not its own silo.");
+            return host.Get(device);
+        }
+    }
+
+    public async Task<DeviceInfo> Describe()
+    {
+        var executor = Executor;
+        var model = await executor.Ready;
+        return new DeviceInfo
+        {
+            Key = this.GetPrimaryKeyString(), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
+            MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams, QueuedStreams = executor.QueuedStreams,
+            ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize,
+            Draining = executor.Draining,
+        };
+    }
+
+    public async IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        var executor = Executor;
+        var model = await executor.Ready;
+        var request = RequestFingerprint.ToImageRequest(work.Request);
+        int tokensDone = 0, finished = 0;
+        var ticks = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        CandidateStream[] streams = Array.Empty<CandidateStream>();
+        try
+        {
+            streams = CreateStreams();
+        }
+        catch (ArgumentException e) when (e.GetType() != typeof(ArgumentException))
+        {
+            // Model-library subclasses (PromptTooLongException) have no Orleans codec; callers get the plain message.
+            throw new ArgumentException(e.Message);
+        }
+        CandidateStream[] CreateStreams() => Generator.CreateStreams(model, request, work.CandidateIndices,
+            onToken: s =>
+            {
+                Interlocked.Increment(ref tokensDone);
+                if (s.Generated % 8 == 0) ticks.Writer.TryWrite(true);      // progress, at most one pending tick
+            },
+            onFinished: _ =>
+            {
+                if (Interlocked.Increment(ref finished) == streams.Length) ticks.Writer.TryComplete();
+                else ticks.Writer.TryWrite(true);
+            });
+        if (!executor.TryEnqueue(streams))
+            throw new DeviceOverloadedException(
+                $"device {executor.Device} is overloaded ({executor.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
+
+        using (cancellation.Register(() => { foreach (var s in streams) s.Cancel(); }))
+        {
+            await foreach (var _ in ticks.Reader.ReadAllAsync(CancellationToken.None))
+                yield return new TokenUpdate { TokensDone = Volatile.Read(ref tokensDone), CandidatesDone = streams.Count(s => s.IsComplete) };
+        }
+
+        var failure = streams.Select(s => s.Failure).FirstOrDefault(f => f is not null);
+        if (failure is not null) throw new InvalidOperationException($"device {executor.Device} failed while drawing tokens: {failure.Message}");
+        if (streams.Any(s => !s.IsComplete)) throw new OperationCanceledException("the token work was cancelled.");
+        yield return new TokenUpdate
+        {
+            TokensDone = tokensDone, CandidatesDone = streams.Length,
+            Tokens = streams.ToDictionary(s => (int)s.Tag!, s => s.ImageTokens),
+        };
+    }
+
+    public async Task<RankedImages> DecodeAndRank(GenerationRequest request, Dictionary<int, int[]> tokens)
+    {
+        var executor = Executor;
+        var model = await executor.Ready;
+        var imageRequest = RequestFingerprint.ToImageRequest(request);
+        imageRequest.Validate(model.Config.Transformer.ImageVocabSize);
+        if (tokens.Count != request.Candidates || Enumerable.Range(0, request.Candidates).Any(i => !tokens.ContainsKey(i)))
+            throw new ArgumentException($"tokens must hold candidates 0..{request.Candidates - 1}; got {tokens.Count} entries.");
+        int perImage = model.Config.Transformer.ImageTokens, vocab = model.Config.Transformer.ImageVocabSize;
+        if (tokens.Values.Any(t => t.Length != perImage || t.Any(v => v < 0 || v >= vocab)))
+            throw new ArgumentException($"each candidate needs {perImage} image tokens in 0..{vocab - 1}.");
+        var grids = Enumerable.Range(0, request.Candidates).Select(i => tokens[i]).ToArray();
+        var result = await executor.Run(m => Generator.Finish(m, imageRequest, grids, 0));
+        return new RankedImages(
+            result.Images.Select(i => new GeneratedImage(i.Rank, i.Candidate, i.Score, i.Png)).ToArray(),
+            result.Timings.DecodeMs, result.Timings.RerankMs, result.Timings.EncodeMs);
+    }
+}

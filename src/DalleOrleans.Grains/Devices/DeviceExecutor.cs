@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using DalleOrleans.Model;
+using DalleOrleans.Model.Sampling;
+using Microsoft.Extensions.Logging;
+
+namespace DalleOrleans.Grains.Devices;
+
+/// <summary>
+/// One device's dedicated thread. It owns the device's model and KV cache, and runs the continuous-batching
+/// loop: admit waiting candidate streams into free batch rows, step every active stream once, repeat; between
+/// steps it runs queued jobs (dVAE decode, rerank). Orleans scheduler threads never touch a tensor: grains
+/// hand work here and await the returned tasks.
+/// </summary>
+public sealed class DeviceExecutor : IDisposable
+{
+    readonly DeviceSettings _settings;
+    readonly ILogger _log;
+    readonly Thread _thread;
+    readonly ConcurrentQueue<Action<ModelBundle>> _jobs = new();
+    readonly ConcurrentQueue<CandidateStream> _waiting = new();
+    readonly AutoResetEvent _wake = new(false);
+    readonly TaskCompletionSource<ModelBundle> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly Func<TorchSharp.torch.Device, ModelBundle> _load;
+    volatile bool _stopping;
+    int _queued, _active;
+    long _steps;
+
+    public DeviceExecutor(string device, Func<TorchSharp.torch.Device, ModelBundle> load, DeviceSettings settings, ILogger log)
+    {
+        Device = device;
+        _load = load;
+        _settings = settings;
+        _log = log;
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"device {device}" };
+        _thread.Start();
+    }
+
+    public string Device { get; }
+    /// <summary>Completes when the model is loaded on the device (faults when loading failed).</summary>
+    public Task<ModelBundle> Ready => _ready.Task;
+    public int QueuedStreams => Volatile.Read(ref _queued);
+    public int ActiveStreams => Volatile.Read(ref _active);
+    public long Steps => Interlocked.Read(ref _steps);
+    public int MaxBatchRows => _settings.MaxBatchRows;
+    /// <summary>Set while draining: no new streams are accepted, running ones finish.</summary>
+    public bool Draining { get; private set; }
+
+    /// <summary>Queues streams for the batch; false (nothing queued) when the admission queue is full or draining.</summary>
+    public bool TryEnqueue(IReadOnlyList<CandidateStream> streams)
+    {
+        if (Draining || _stopping) return false;
+        if (Interlocked.Add(ref _queued, streams.Count) > _settings.MaxQueuedStreams)
+        {
+            Interlocked.Add(ref _queued, -streams.Count);
+            return false;
+        }
+        foreach (var s in streams) _waiting.Enqueue(s);
+        _wake.Set();
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="job"/> on the device thread between decode steps.</summary>
+    public Task<T> Run<T>(Func<ModelBundle, T> job)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_stopping) { done.SetException(new ObjectDisposedException($"device {Device}")); return done.Task; }
+        _jobs.Enqueue(model =>
+        {
+            try { done.SetResult(job(model)); }
+            catch (Exception e) { done.SetException(e); }
+        });
+        _wake.Set();
+        return done.Task;
+    }
+
+    /// <summary>Stops taking new streams; completes when the running and queued ones are done.</summary>
+    public async Task DrainAsync(CancellationToken cancellation)
+    {
+        Draining = true;
+        while (QueuedStreams + ActiveStreams > 0) await Task.Delay(20, cancellation);
+    }
+
+    void Loop()
+    {
+        ModelBundle model;
+        try
+        {
+            TorchRuntime.Initialize();
+            model = _load(TorchRuntime.ParseDevice(Device, "Model:Devices"));
+            _ready.SetResult(model);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Device {Device}: the model could not be loaded", Device);
+            _ready.SetException(e);
+            return;
+        }
+
+        var batcher = new ContinuousBatcher(model.Transformer, _settings.MaxBatchRows, model.Device);
+        try
+        {
+            while (!_stopping)
+            {
+                while (_jobs.TryDequeue(out var job)) job(model);
+                Admit(batcher);
+                if (batcher.IsIdle)
+                {
+                    _wake.WaitOne(TimeSpan.FromMilliseconds(250));
+                    continue;
+                }
+                try
+                {
+                    batcher.Step();
+                    Interlocked.Increment(ref _steps);
+                }
+                catch (Exception e)
+                {
+                    // The step's state is unknown: fail every stream it held and start a fresh batcher.
+                    _log.LogError(e, "Device {Device}: a decode step failed; failing its {Count} streams", Device, batcher.Streams.Count);
+                    foreach (var s in batcher.Streams) s.Fail(e);
+                    batcher.Step();                      // drops the failed streams, calling their OnFinished
+                    batcher.Dispose();
+                    batcher = new ContinuousBatcher(model.Transformer, _settings.MaxBatchRows, model.Device);
+                }
+                Volatile.Write(ref _active, batcher.ActiveStreams);
+            }
+        }
+        finally
+        {
+            foreach (var s in batcher.Streams) { s.Fail(new ObjectDisposedException($"device {Device}")); s.OnFinished?.Invoke(s); }
+            while (_waiting.TryDequeue(out var s)) { s.Fail(new ObjectDisposedException($"device {Device}")); s.OnFinished?.Invoke(s); }
+            batcher.Dispose();
+        }
+    }
+
+    void Admit(ContinuousBatcher batcher)
+    {
+        while (_waiting.TryPeek(out var next))
+        {
+            if (next.IsCancelled)
+            {
+                _waiting.TryDequeue(out _);
+                Interlocked.Decrement(ref _queued);
+                next.OnFinished?.Invoke(next);
+                continue;
+            }
+            if (!batcher.TryAdd(next)) break;
+            _waiting.TryDequeue(out _);
+            Interlocked.Decrement(ref _queued);
+        }
+        Volatile.Write(ref _active, batcher.ActiveStreams);
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Set();
+        _thread.Join(TimeSpan.FromSeconds(10));
+        if (_ready.Task.IsCompletedSuccessfully) _ready.Task.Result.Dispose();
+        _wake.Dispose();
+    }
+}

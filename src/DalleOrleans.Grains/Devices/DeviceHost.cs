@@ -1,0 +1,38 @@
+using DalleOrleans.Model;
+using Microsoft.Extensions.Logging;
+
+namespace DalleOrleans.Grains.Devices;
+
+/// <summary>
+/// The devices of this silo: one <see cref="DeviceExecutor"/> per configured device, each loading the model
+/// onto its device on its own thread. DeviceGrains activated on this silo find their executor here.
+/// </summary>
+public sealed class DeviceHost : IDisposable
+{
+    readonly Dictionary<string, DeviceExecutor> _executors;
+
+    public DeviceHost(DeviceSettings settings, ILoggerFactory logs, Func<TorchSharp.torch.Device, ModelBundle>? load = null)
+    {
+        settings.Validate();
+        Settings = settings;
+        load ??= device => ModelBundle.Load(settings.Path, device);
+        _executors = settings.Devices.ToDictionary(d => d.Trim().ToLowerInvariant(),
+            d => new DeviceExecutor(d.Trim().ToLowerInvariant(), load, settings, logs.CreateLogger<DeviceExecutor>()));
+    }
+
+    public DeviceSettings Settings { get; }
+    public IEnumerable<DeviceExecutor> Executors => _executors.Values;
+
+    public DeviceExecutor Get(string device) =>
+        _executors.TryGetValue(device, out var executor)
+            ? executor
+            : throw new ArgumentException($"device '{device}' is not hosted by this silo (it hosts: {string.Join(", ", _executors.Keys)}).");
+
+    /// <summary>Waits until every device has its model (throws the first loading error).</summary>
+    public Task WhenReady() => Task.WhenAll(_executors.Values.Select(e => e.Ready));
+
+    public void Dispose()
+    {
+        foreach (var e in _executors.Values) e.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using DalleOrleans.Abstractions;
+using DalleOrleans.Grains.Placement;
+using Microsoft.Extensions.Logging;
+
+namespace DalleOrleans.Grains.Devices;
+
+/// <summary>
+/// Announces this silo's devices to the ModelDirectoryGrain once the silo is active, refreshes them (with
+/// their load) every few seconds, and on shutdown deregisters them (no new work is routed here) and drains
+/// them (running streams finish) before the silo leaves. A silo lifecycle participant at the Active stage,
+/// so it works the same in the silo host, the CLI's embedded silo and TestingHost clusters.
+/// </summary>
+public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, ILocalSiloDetails silo, ILogger<DeviceRegistration> log)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
+    readonly CancellationTokenSource _stop = new();
+    Task _loop = Task.CompletedTask;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(DeviceRegistration), ServiceLifecycleStage.Active, OnStart, OnStop);
+
+    string KeyOf(DeviceExecutor e) => DevicePlacementDirector.Key(silo.SiloAddress, e.Device);
+
+    Task OnStart(CancellationToken cancellation)
+    {
+        _loop = Task.Run(() => Announce(_stop.Token));
+        return Task.CompletedTask;
+    }
+
+    async Task Announce(CancellationToken stopping)
+    {
+        try { await host.WhenReady().WaitAsync(stopping); }
+        catch (OperationCanceledException) { return; }
+        catch (Exception e) { log.LogError("Devices of this silo failed to load; none is registered: {Error}", e.Message); return; }
+        var directory = grains.GetGrain<IModelDirectoryGrain>(0);
+        while (!stopping.IsCancellationRequested)
+        {
+            foreach (var executor in host.Executors)
+            {
+                try
+                {
+                    var model = await executor.Ready;
+                    await directory.Register(new DeviceInfo
+                    {
+                        Key = KeyOf(executor), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
+                        MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams,
+                        QueuedStreams = executor.QueuedStreams, Draining = executor.Draining,
+                        ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize,
+                    });
+                }
+                catch (Exception e) when (!stopping.IsCancellationRequested)
+                {
+                    log.LogWarning("Registering device {Device} failed (will retry): {Error}", executor.Device, e.Message);
+                }
+            }
+            try { await Task.Delay(Refresh, stopping); } catch (OperationCanceledException) { }
+        }
+    }
+
+    async Task OnStop(CancellationToken cancellation)
+    {
+        _stop.Cancel();
+        await _loop;
+        var directory = grains.GetGrain<IModelDirectoryGrain>(0);
+        foreach (var executor in host.Executors)
+        {
+            try
+            {
+                await directory.Deregister(KeyOf(executor));   // stop routing new work here first
+                await executor.DrainAsync(cancellation);        // then let running streams finish
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("Draining device {Device} did not finish cleanly: {Error}", executor.Device, e.Message);
+            }
+        }
+    }
+}

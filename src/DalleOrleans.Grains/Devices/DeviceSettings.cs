@@ -1,0 +1,26 @@
+namespace DalleOrleans.Grains.Devices;
+
+/// <summary>Configuration section "Model": which model this silo serves, on which devices, with which limits.</summary>
+public sealed record DeviceSettings
+{
+    public const string Section = "Model";
+
+    /// <summary>Folder of the model bundle (config.json, vocab.json, *.safetensors).</summary>
+    public string Path { get; init; } = "models/shapes-v1";
+    /// <summary>Devices this silo hosts a DeviceGrain for: "cpu", "cuda:0", "cuda:1", ...</summary>
+    public string[] Devices { get; init; } = { "cpu" };
+    /// <summary>KV-cache rows per device: the most candidate streams decoded in one step (guided streams take two).</summary>
+    public int MaxBatchRows { get; init; } = 32;
+    /// <summary>Streams waiting for a row; past this a device refuses work at once ("overloaded").</summary>
+    public int MaxQueuedStreams { get; init; } = 256;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("Model:Path must name the model folder.");
+        if (Devices is null || Devices.Length == 0) throw new ArgumentException("Model:Devices must list at least one device (e.g. \"cpu\").");
+        if (Devices.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Devices.Length)
+            throw new ArgumentException($"Model:Devices lists a device twice: {string.Join(", ", Devices)}.");
+        if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
+        if (MaxQueuedStreams is < 1 or > 1_000_000) throw new ArgumentException($"Model:MaxQueuedStreams is {MaxQueuedStreams}; it must be between 1 and 1000000.");
+    }
+}

@@ -1,0 +1,100 @@
+using DalleOrleans.Abstractions;
+
+namespace DalleOrleans.Grains;
+
+/// <summary>
+/// How front ends (CLI, web, load harness) ask the cluster for images: validates the request against the
+/// served model's limits, computes its fingerprint and calls the GenerationGrain it names, relaying progress.
+/// </summary>
+public sealed class GenerationClient(IGrainFactory grains)
+{
+    /// <summary>The live devices' model: id and limits. Throws when no device is registered.</summary>
+    public async Task<DeviceInfo> ServedModelAsync()
+    {
+        var devices = await grains.GetGrain<IModelDirectoryGrain>(0).Devices();
+        return devices.FirstOrDefault() ?? throw new InvalidOperationException("no device is available in the cluster yet; start a silo with a device and retry.");
+    }
+
+    /// <summary>Checks every field (except the prompt's token length, which the device's tokenizer checks) and returns the fingerprint.</summary>
+    public async Task<string> FingerprintAsync(GenerationRequest request)
+    {
+        var model = await ServedModelAsync();
+        RequestFingerprint.ToImageRequest(request).Validate(model.ImageVocabSize);
+        return RequestFingerprint.Compute(request, model.ModelId);
+    }
+
+    /// <summary>
+    /// Generates (or fetches from the cache). When the silo holding the generation dies, the call is made again:
+    /// the grain reactivates on a live silo and, with per-candidate seeds, produces the same images.
+    /// </summary>
+    public async Task<GenerationResult> GenerateAsync(GenerationRequest request, IProgress<GenerationProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        string fingerprint = await FingerprintAsync(request);
+        var grain = grains.GetGrain<IGenerationGrain>(fingerprint);
+        for (int attempt = 1; ; attempt++)
+        {
+            var generation = grain.Generate(request, cancellation);
+            if (progress is not null) _ = Relay(grain, progress, generation, cancellation);
+            try
+            {
+                if (await IsOrphaned(grain, generation, cancellation))           // its silo died: ask again
+                {
+                    if (attempt >= 5) throw new TimeoutException("the generation lost its silo five times; giving up.");
+                    continue;
+                }
+                return await generation;
+            }
+            catch (Exception e) when (attempt < 3 && !cancellation.IsCancellationRequested &&
+                                      e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
+            {
+                await Task.Delay(200 * attempt, cancellation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the call; while it is pending, asks the grain every few seconds whether it is still generating.
+    /// Twice "no" means the activation that held this call is gone (its silo died) and the answer will never come;
+    /// the grain then lives on another silo, and calling again joins or restarts the generation there.
+    /// </summary>
+    static async Task<bool> IsOrphaned(IGenerationGrain grain, Task generation, CancellationToken cancellation)
+    {
+        int idleChecks = 0;
+        while (!generation.IsCompleted)
+        {
+            await Task.WhenAny(generation, Task.Delay(OrphanCheck, cancellation));
+            if (generation.IsCompleted || cancellation.IsCancellationRequested) break;
+            try
+            {
+                bool running = await grain.IsRunning().WaitAsync(TimeSpan.FromSeconds(5), cancellation);
+                idleChecks = running ? 0 : idleChecks + 1;
+            }
+            catch (Exception) when (!cancellation.IsCancellationRequested) { }   // no answer: keep waiting
+            if (idleChecks >= 2 && !generation.IsCompleted)
+            {
+                _ = generation.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static readonly TimeSpan OrphanCheck = TimeSpan.FromSeconds(2);
+
+    /// <summary>Reads the grain's progress stream until the generation ends; progress is best effort.</summary>
+    static async Task Relay(IGenerationGrain grain, IProgress<GenerationProgress> progress, Task generation, CancellationToken cancellation)
+    {
+        try
+        {
+            await Task.Delay(20, cancellation);                  // let the generation start first
+            while (!generation.IsCompleted)
+            {
+                await foreach (var p in grain.WatchProgress(cancellation)) progress.Report(p);
+                await Task.WhenAny(generation, Task.Delay(50, cancellation));
+            }
+        }
+        catch (Exception) when (cancellation.IsCancellationRequested || generation.IsCompleted) { }
+        catch (Exception) { }
+    }
+}

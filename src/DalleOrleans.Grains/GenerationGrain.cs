@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using DalleOrleans.Abstractions;
+using DalleOrleans.Grains.Cache;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace DalleOrleans.Grains;
+
+/// <summary>
+/// One activation per request fingerprint. Steps: cache lookup → candidates spread over the live devices →
+/// image tokens → dVAE decode and rerank on a device → keep the top K → cache → answer every waiting caller.
+/// </summary>
+/// <remarks>
+/// Reentrant so that identical requests arriving while a generation runs join it (single flight) and
+/// watchers can read progress. If a device's silo dies mid-generation its share of candidates is drawn again
+/// on another device; per-candidate randomness makes the retried candidates identical.
+/// </remarks>
+[Reentrant]
+public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGrain> log) : Grain, IGenerationGrain
+{
+    const int MaxAttempts = 4;
+    Task<GenerationResult>? _running;
+    CancellationTokenSource? _cancel;
+    int _waiters;
+    GenerationProgress _progress = new();
+    readonly List<Channel<GenerationProgress>> _watchers = new();
+
+    /// <summary>Generations actually run (not joined, not served from the cache) per fingerprint in this process: for tests.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> GenerationsRun = new();
+
+    public async Task<GenerationResult> Generate(GenerationRequest request, CancellationToken cancellation = default)
+    {
+        string fingerprint = this.GetPrimaryKeyString();
+        if (_running is null)
+        {
+            var devices = await Directory.Devices();
+            if (devices.Count == 0) throw new InvalidOperationException("no device is available in the cluster; start a silo with a device and retry.");
+            RequestFingerprint.ToImageRequest(request).Validate(devices[0].ImageVocabSize);   // bad input never reaches a device
+            string expected = RequestFingerprint.Compute(request, devices[0].ModelId);
+            if (expected != fingerprint)
+                throw new ArgumentException($"this generation grain's key is not the request's fingerprint for model '{devices[0].ModelId}'; use GenerationClient.");
+        }
+        if (_running is null)
+        {
+            _cancel = new CancellationTokenSource();
+            _running = RunAsync(request, fingerprint, _cancel.Token);
+            _ = _running.ContinueWith(_ => { _running = null; _cancel?.Dispose(); _cancel = null; },
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
+        }
+        var shared = _running;
+        var cancelSource = _cancel;
+        _waiters++;
+        try
+        {
+            return await shared.WaitAsync(cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The last caller to leave cancels the shared generation (and frees its batch slots).
+            if (_waiters == 1 && ReferenceEquals(shared, _running)) cancelSource?.Cancel();
+            throw;
+        }
+        finally
+        {
+            _waiters--;
+        }
+    }
+
+    public Task<bool> IsRunning() => Task.FromResult(_running is not null);
+
+    public async IAsyncEnumerable<GenerationProgress> WatchProgress([EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        if (_running is null) yield break;
+        var channel = Channel.CreateBounded<GenerationProgress>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropOldest });
+        _watchers.Add(channel);
+        channel.Writer.TryWrite(_progress);
+        try
+        {
+            await foreach (var p in channel.Reader.ReadAllAsync(cancellation)) yield return p;
+        }
+        finally
+        {
+            _watchers.Remove(channel);
+        }
+    }
+
+    IModelDirectoryGrain Directory => GrainFactory.GetGrain<IModelDirectoryGrain>(0);
+
+    void Publish(GenerationProgress progress, bool final = false)
+    {
+        _progress = progress;
+        foreach (var w in _watchers)
+        {
+            w.Writer.TryWrite(progress);
+            if (final) w.Writer.TryComplete();
+        }
+    }
+
+    async Task<GenerationResult> RunAsync(GenerationRequest request, string fingerprint, CancellationToken cancellation)
+    {
+        var total = Stopwatch.StartNew();
+        Publish(new GenerationProgress { Fingerprint = fingerprint, Stage = GenerationStage.CacheLookup, Candidates = request.Candidates });
+        var cached = await cache.TryGetAsync(fingerprint, cancellation);
+        double lookupMs = total.Elapsed.TotalMilliseconds;
+        if (cached is not null)
+        {
+            Publish(_progress with { Stage = GenerationStage.Done, CandidatesDone = request.Candidates }, final: true);
+            return cached with { CacheHit = true, Timings = new StageTimes { CacheLookupMs = lookupMs, TotalMs = total.Elapsed.TotalMilliseconds } };
+        }
+
+        try
+        {
+            GenerationsRun.AddOrUpdate(fingerprint, 1, (_, n) => n + 1);
+            var tokenClock = Stopwatch.StartNew();
+            var (tokens, devicesUsed) = await DrawAllTokens(request, fingerprint, cancellation);
+            double tokensMs = tokenClock.Elapsed.TotalMilliseconds;
+
+            Publish(_progress with { Stage = GenerationStage.Decoding });
+            var ranked = await OnAnyDevice(d => d.DecodeAndRank(request, tokens), cancellation);
+            var result = new GenerationResult
+            {
+                Prompt = request.Prompt, Images = ranked.Images, Fingerprint = fingerprint, ModelId = (await Directory.Devices()).FirstOrDefault()?.ModelId ?? "",
+                CacheHit = false, Devices = devicesUsed,
+                Timings = new StageTimes
+                {
+                    CacheLookupMs = lookupMs, TokensMs = tokensMs, DecodeMs = ranked.DecodeMs, RerankMs = ranked.RerankMs,
+                    EncodeMs = ranked.EncodeMs, TotalMs = total.Elapsed.TotalMilliseconds,
+                },
+            };
+            await cache.SetAsync(fingerprint, result, CancellationToken.None);
+            Publish(_progress with { Stage = GenerationStage.Done }, final: true);
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            Publish(_progress with { Stage = GenerationStage.Cancelled }, final: true);
+            throw;
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Generation {Fingerprint} failed: {Error}", fingerprint, e.Message);
+            Publish(_progress with { Stage = GenerationStage.Failed, Error = e.Message }, final: true);
+            throw;
+        }
+    }
+
+    /// <summary>Spreads the candidates over the live devices; a share whose device fails is redrawn elsewhere.</summary>
+    async Task<(Dictionary<int, int[]> Tokens, IReadOnlyList<string> Devices)> DrawAllTokens(GenerationRequest request, string fingerprint, CancellationToken cancellation)
+    {
+        var tokens = new Dictionary<int, int[]>();
+        var used = new List<string>();
+        var pending = Enumerable.Range(0, request.Candidates).ToList();
+        var failedDevices = new HashSet<string>();
+        for (int attempt = 1; pending.Count > 0; attempt++)
+        {
+            var devices = (await Directory.Devices()).Where(d => !failedDevices.Contains(d.Key)).ToList();
+            if (devices.Count == 0) throw new InvalidOperationException("no live device is available to draw image tokens; retry later.");
+            int perImage = devices[0].ImageTokens, shares = Math.Min(devices.Count, pending.Count);
+            var work = Enumerable.Range(0, shares)
+                .Select(s => (Device: devices[s], Indices: pending.Where((_, i) => i % shares == s).ToArray())).ToList();
+            var inFlight = new int[shares];                // tokens drawn so far by each running share
+
+            var tasks = work.Select(async (w, share) =>
+            {
+                var device = GrainFactory.GetGrain<IDeviceGrain>(w.Device.Key);
+                var job = new TokenWork { Fingerprint = fingerprint, Request = request, CandidateIndices = w.Indices };
+                Dictionary<int, int[]>? result = null;
+                await foreach (var update in WithLivenessCheck(device.DrawTokens(job, cancellation), w.Device.Key, cancellation))
+                {
+                    inFlight[share] = update.TokensDone;
+                    if (update.Tokens is not null) result = update.Tokens;
+                    int done = tokens.Count * perImage + inFlight.Sum();
+                    Publish(_progress with
+                    {
+                        Stage = GenerationStage.Tokens, TokensDone = done, TokensTotal = request.Candidates * perImage,
+                        CandidatesDone = perImage == 0 ? 0 : done / perImage,
+                    });
+                }
+                return result ?? throw new InvalidOperationException($"device {w.Device.Key} ended without tokens.");
+            }).ToList();
+
+            for (int i = 0; i < tasks.Count; i++)
+            {
+                try
+                {
+                    foreach (var (index, grid) in await tasks[i]) tokens[index] = grid;
+                    used.Add(work[i].Device.Key);
+                    pending.RemoveAll(work[i].Indices.Contains);
+                }
+                catch (Exception e) when (IsDeviceLoss(e) && attempt < MaxAttempts && !cancellation.IsCancellationRequested)
+                {
+                    log.LogWarning("Device {Device} was lost while drawing {Count} candidates; retrying elsewhere: {Error}",
+                        work[i].Device.Key, work[i].Indices.Length, e.Message);
+                    failedDevices.Add(work[i].Device.Key);
+                }
+                finally
+                {
+                    inFlight[i] = 0;
+                }
+            }
+        }
+        return (tokens, used);
+    }
+
+    /// <summary>
+    /// Relays a device's updates, but while none arrives checks every <see cref="StallCheck"/> that the device is
+    /// still in the directory: a call to a silo that died can otherwise wait for its full response timeout.
+    /// </summary>
+    async IAsyncEnumerable<TokenUpdate> WithLivenessCheck(IAsyncEnumerable<TokenUpdate> updates, string deviceKey,
+        [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var enumerator = updates.GetAsyncEnumerator(cancellation);
+        bool finished = false;
+        try
+        {
+            while (true)
+            {
+                var next = enumerator.MoveNextAsync().AsTask();
+                while (await Task.WhenAny(next, Task.Delay(StallCheck, cancellation)) != next)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    if (!(await Directory.Devices()).Any(d => d.Key == deviceKey))
+                        throw new SiloUnavailableException($"device {deviceKey} left the cluster while drawing tokens.");
+                }
+                if (!await next) break;
+                yield return enumerator.Current;
+            }
+            finished = true;
+        }
+        finally
+        {
+            // Disposing an enumerator on a dead silo could wait as long as the call did: don't wait for it then.
+            var dispose = enumerator.DisposeAsync().AsTask();
+            if (finished) await dispose;
+            else _ = dispose.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    static readonly TimeSpan StallCheck = TimeSpan.FromSeconds(2);
+
+    /// <summary>Runs a call on the least loaded live device, moving to another one if its silo is lost.</summary>
+    async Task<T> OnAnyDevice<T>(Func<IDeviceGrain, Task<T>> call, CancellationToken cancellation)
+    {
+        var failed = new HashSet<string>();
+        for (int attempt = 1; ; attempt++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var device = (await Directory.Devices()).FirstOrDefault(d => !failed.Contains(d.Key))
+                ?? throw new InvalidOperationException("no live device is available to decode images; retry later.");
+            try
+            {
+                return await call(GrainFactory.GetGrain<IDeviceGrain>(device.Key));
+            }
+            catch (Exception e) when (IsDeviceLoss(e) && attempt < MaxAttempts)
+            {
+                log.LogWarning("Device {Device} was lost while decoding; retrying elsewhere: {Error}", device.Key, e.Message);
+                failed.Add(device.Key);
+            }
+        }
+    }
+
+    /// <summary>Failures that mean "that silo or device is gone", as opposed to a bad request or a model error.</summary>
+    static bool IsDeviceLoss(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ObjectDisposedException
+          or DeviceOverloadedException
+        || (e is OrleansException && e is not ArgumentException)
+        || e.InnerException is not null && IsDeviceLoss(e.InnerException);
+}

@@ -1,0 +1,31 @@
+using DalleOrleans.Grains.Cache;
+using DalleOrleans.Grains.Devices;
+using DalleOrleans.Grains.Placement;
+using DalleOrleans.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DalleOrleans.Grains;
+
+/// <summary>Registers the generation service in a silo: devices and their executors, placement, cache.</summary>
+public static class GrainSetup
+{
+    public static ISiloBuilder AddDalleGeneration(this ISiloBuilder silo, DeviceSettings devices, CacheSettings cache,
+        Func<TorchSharp.torch.Device, ModelBundle>? loadModel = null)
+    {
+        devices.Validate();
+        cache.Validate();
+        silo.AddPlacementDirector<DevicePlacementStrategy, DevicePlacementDirector>();
+        silo.Services.AddSingleton(devices);
+        silo.Services.AddSingleton(cache);
+        silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton(sp => new DeviceHost(devices, sp.GetRequiredService<ILoggerFactory>(), loadModel));
+        silo.Services.AddSingleton<DeviceRegistration>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceRegistration>());
+        if (string.IsNullOrWhiteSpace(cache.Redis))
+            silo.Services.AddSingleton<IGenerationCache>(new MemoryGenerationCache(cache));
+        else
+            silo.Services.AddSingleton<IGenerationCache>(sp => new RedisGenerationCache(cache, sp.GetRequiredService<ILogger<RedisGenerationCache>>()));
+        return silo;
+    }
+}

@@ -1,0 +1,91 @@
+using DalleOrleans.Abstractions;
+using DalleOrleans.Model.Imaging;
+using DalleOrleans.Testing;
+
+namespace DalleOrleans.Grains.Tests;
+
+public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<GenerationCluster>
+{
+    static GenerationRequest Request(string prompt = "a red circle", long seed = 1) =>
+        new() { Prompt = prompt, Candidates = 6, Top = 3, Seed = seed, TopK = 12 };
+
+    [Fact]
+    public async Task ARequestReturnsKRankedPngs()
+    {
+        await cluster.WaitForDevices(1);
+        var progress = new List<GenerationProgress>();
+        var result = await cluster.Client.GenerateAsync(Request(seed: 100), new Progress<GenerationProgress>(progress.Add));
+        Assert.Equal(3, result.Images.Count);
+        Assert.Equal(new[] { 1, 2, 3 }, result.Images.Select(i => i.Rank));
+        Assert.True(result.Images.Zip(result.Images.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+        foreach (var image in result.Images)
+        {
+            var (_, w, h) = PngCodec.DecodeRgb(image.Png);
+            Assert.Equal((16, 16), (w, h));
+        }
+        Assert.False(result.CacheHit);
+        Assert.Equal("tiny-test", result.ModelId);
+        Assert.Equal(64, result.Fingerprint.Length);
+        Assert.True(result.Timings.TokensMs > 0);
+    }
+
+    [Fact]
+    public async Task IdenticalConcurrentRequestsShareOneGenerationAndThenHitTheCache()
+    {
+        await cluster.WaitForDevices(1);
+        var request = Request("small green square at the bottom", seed: 200);
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cluster.Client.GenerateAsync(request)));
+        var fingerprint = results[0].Fingerprint;
+        Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+        var first = results[0].Images.Select(i => Convert.ToBase64String(i.Png)).ToList();
+        Assert.All(results, r => Assert.Equal(first, r.Images.Select(i => Convert.ToBase64String(i.Png))));
+
+        var again = await cluster.Client.GenerateAsync(request);
+        Assert.True(again.CacheHit);
+        Assert.Equal(first, again.Images.Select(i => Convert.ToBase64String(i.Png)));
+        Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+    }
+
+    [Theory]
+    [InlineData(0, 1, 1.0, "candidates")]
+    [InlineData(4, 5, 1.0, "top")]
+    [InlineData(4, 2, 0.0, "temperature")]
+    public async Task BadRequestsAreRefusedNamingTheField(int candidates, int top, double temperature, string field)
+    {
+        await cluster.WaitForDevices(1);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => cluster.Client.GenerateAsync(
+            new GenerationRequest { Prompt = "a red circle", Candidates = candidates, Top = top, Temperature = temperature }));
+        Assert.StartsWith(field, e.Message);
+    }
+
+    [Fact]
+    public async Task AnOverLongPromptIsRefusedWithTheModelsLimit()
+    {
+        await cluster.WaitForDevices(1);
+        var prompt = string.Join(" ", Enumerable.Repeat("red circle", 30));
+        var e = await Assert.ThrowsAnyAsync<ArgumentException>(() => cluster.Client.GenerateAsync(Request(prompt)));
+        Assert.Contains("16 tokens", e.Message);
+    }
+
+    [Fact]
+    public async Task CancellingARequestFreesItsBatchSlots()
+    {
+        await cluster.WaitForDevices(1);
+        using var cts = new CancellationTokenSource();
+        var request = new GenerationRequest { Prompt = "a yellow triangle", Candidates = 64, Top = 1, Seed = 300, GuidanceScale = 3 };
+        var running = cluster.Client.GenerateAsync(request, cancellation: cts.Token);
+        var directory = cluster.Grains.GetGrain<IModelDirectoryGrain>(0);
+        var device = cluster.Grains.GetGrain<IDeviceGrain>((await directory.Devices())[0].Key);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await device.Describe()).ActiveStreams == 0 && DateTime.UtcNow < deadline && !running.IsCompleted) await Task.Delay(5);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        while (DateTime.UtcNow < deadline)
+        {
+            var info = await device.Describe();
+            if (info.ActiveStreams == 0 && info.QueuedStreams == 0) return;
+            await Task.Delay(20);
+        }
+        Assert.Fail("the cancelled request's streams still hold batch slots");
+    }
+}

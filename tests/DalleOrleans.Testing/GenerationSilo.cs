@@ -1,0 +1,71 @@
+using DalleOrleans.Grains;
+using DalleOrleans.Grains.Cache;
+using DalleOrleans.Grains.Devices;
+using DalleOrleans.Model;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+
+namespace DalleOrleans.Testing;
+
+/// <summary>
+/// Silo set-up for cluster tests: one "cpu" device per silo serving the tiny random model (the same seed on
+/// every silo, so any device gives the same images), the Redis cache when the cluster's "Cache:Redis"
+/// property is set, and fast failure detection so a killed silo is declared dead within seconds.
+/// </summary>
+public sealed class GenerationSiloConfigurator : ISiloConfigurator
+{
+    public const string RedisProperty = "Cache:Redis";
+    public const string BatchRowsProperty = "Model:MaxBatchRows";
+
+    public void Configure(ISiloBuilder silo)
+    {
+        var configuration = silo.Configuration;
+        int rows = int.TryParse(configuration[BatchRowsProperty], out var r) ? r : 16;
+        silo.AddDalleGeneration(
+            new DeviceSettings { Devices = new[] { "cpu" }, MaxBatchRows = rows, MaxQueuedStreams = 512 },
+            new CacheSettings { Redis = configuration[RedisProperty] ?? "" },
+            device => ModelPresets.CreateTiny(seed: 1, device: device));
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 1;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
+        });
+    }
+}
+
+/// <summary>An in-process generation cluster; <see cref="Client"/> is what front ends use.</summary>
+public class GenerationCluster : InProcessCluster
+{
+    public GenerationClient Client => new(Grains);
+
+    protected virtual string? Redis => null;
+
+    protected override void ConfigureBuilder(TestClusterBuilder builder)
+    {
+        builder.AddSiloBuilderConfigurator<GenerationSiloConfigurator>();
+        if (Redis is not null) builder.Properties[GenerationSiloConfigurator.RedisProperty] = Redis;
+    }
+
+    /// <summary>Waits until the directory lists <paramref name="count"/> devices (silos register a moment after they start).</summary>
+    public async Task WaitForDevices(int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var devices = await Grains.GetGrain<Abstractions.IModelDirectoryGrain>(0).Devices();
+            if (devices.Count >= count) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {devices.Count} of {count} devices registered in time.");
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>Two silos, each with its own device.</summary>
+public sealed class TwoSiloGenerationCluster : GenerationCluster
+{
+    protected override short InitialSilos => 2;
+}
