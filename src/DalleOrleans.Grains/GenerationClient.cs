@@ -15,6 +15,20 @@ public sealed class GenerationClient(IGrainFactory grains)
         return devices.FirstOrDefault() ?? throw new InvalidOperationException("no device is available in the cluster yet; start a silo with a device and retry.");
     }
 
+    /// <summary>Waits until the directory lists at least <paramref name="count"/> devices (silos register a moment after they start).</summary>
+    public async Task WaitForDevicesAsync(int count = 1, TimeSpan? timeout = null, CancellationToken cancellation = default)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var devices = await grains.GetGrain<IModelDirectoryGrain>(0).Devices();
+            if (devices.Count >= count) return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"only {devices.Count} of {count} device(s) registered within {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:F0} s; are the silos running and their model loaded?");
+            await Task.Delay(100, cancellation);
+        }
+    }
+
     /// <summary>Checks every field (except the prompt's token length, which the device's tokenizer checks) and returns the fingerprint.</summary>
     public async Task<string> FingerprintAsync(GenerationRequest request)
     {

@@ -51,17 +51,7 @@ public class GenerationCluster : InProcessCluster
     }
 
     /// <summary>Waits until the directory lists <paramref name="count"/> devices (silos register a moment after they start).</summary>
-    public async Task WaitForDevices(int count, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var devices = await Grains.GetGrain<Abstractions.IModelDirectoryGrain>(0).Devices();
-            if (devices.Count >= count) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {devices.Count} of {count} devices registered in time.");
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitForDevices(int count, TimeSpan? timeout = null) => Client.WaitForDevicesAsync(count, timeout);
 }
 
 /// <summary>Two silos, each with its own device.</summary>

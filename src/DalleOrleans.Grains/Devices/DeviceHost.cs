@@ -16,7 +16,7 @@ public sealed class DeviceHost : IDisposable
         settings.Validate();
         Settings = settings;
         load ??= device => ModelBundle.Load(settings.Path, device);
-        _executors = settings.Devices.ToDictionary(d => d.Trim().ToLowerInvariant(),
+        _executors = settings.EffectiveDevices.ToDictionary(d => d.Trim().ToLowerInvariant(),
             d => new DeviceExecutor(d.Trim().ToLowerInvariant(), load, settings, logs.CreateLogger<DeviceExecutor>()));
     }
 

@@ -7,8 +7,12 @@ public sealed record DeviceSettings
 
     /// <summary>Folder of the model bundle (config.json, vocab.json, *.safetensors).</summary>
     public string Path { get; init; } = "models/shapes-v1";
-    /// <summary>Devices this silo hosts a DeviceGrain for: "cpu", "cuda:0", "cuda:1", ...</summary>
-    public string[] Devices { get; init; } = { "cpu" };
+    /// <summary>Devices this silo hosts a DeviceGrain for: "cpu", "cuda:0", "cuda:1", ... (empty means "cpu").</summary>
+    /// <remarks>No array initializer: the configuration binder appends to an existing array instead of replacing it.</remarks>
+    public string[] Devices { get; init; } = Array.Empty<string>();
+
+    /// <summary>The devices actually hosted: the configured ones, or the CPU when none is configured.</summary>
+    public string[] EffectiveDevices => Devices is { Length: > 0 } ? Devices : new[] { "cpu" };
     /// <summary>KV-cache rows per device: the most candidate streams decoded in one step (guided streams take two).</summary>
     public int MaxBatchRows { get; init; } = 32;
     /// <summary>Streams waiting for a row; past this a device refuses work at once ("overloaded").</summary>
@@ -17,8 +21,8 @@ public sealed record DeviceSettings
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("Model:Path must name the model folder.");
-        if (Devices is null || Devices.Length == 0) throw new ArgumentException("Model:Devices must list at least one device (e.g. \"cpu\").");
-        if (Devices.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Devices.Length)
+        if (EffectiveDevices.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Model:Devices holds an empty device name.");
+        if (EffectiveDevices.Distinct(StringComparer.OrdinalIgnoreCase).Count() != EffectiveDevices.Length)
             throw new ArgumentException($"Model:Devices lists a device twice: {string.Join(", ", Devices)}.");
         if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
         if (MaxQueuedStreams is < 1 or > 1_000_000) throw new ArgumentException($"Model:MaxQueuedStreams is {MaxQueuedStreams}; it must be between 1 and 1000000.");

@@ -20,7 +20,9 @@ public sealed record SamplingOptions(double Temperature = 1.0, int TopK = 0, dou
         if (!double.IsFinite(Temperature) || Temperature <= 0 || Temperature > MaxTemperature)
             throw new ArgumentException($"temperature is {Temperature}; it must be a number in (0, {MaxTemperature}].", "temperature");
         if (TopK < 0 || TopK > imageVocabSize)
-            throw new ArgumentException($"top-k is {TopK}; it must be between 0 (off) and the image vocabulary size {imageVocabSize}.", "topK");
+            throw new ArgumentException(imageVocabSize == int.MaxValue
+                ? $"top-k is {TopK}; it must be 0 (off) or a positive number up to the model's image vocabulary size."
+                : $"top-k is {TopK}; it must be between 0 (off) and the image vocabulary size {imageVocabSize}.", "topK");
         if (!double.IsFinite(TopP) || TopP <= 0 || TopP > 1)
             throw new ArgumentException($"top-p is {TopP}; it must be a number in (0, 1].", "topP");
         if (!double.IsFinite(GuidanceScale) || GuidanceScale < 0 || GuidanceScale > MaxGuidance)
