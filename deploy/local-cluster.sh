@@ -42,7 +42,7 @@ up() {
   done
   echo "waiting for the silos to join..."
   for _ in $(seq 120); do
-    joined=$(grep -l "Starting silo" "$STATE"/silo*.log 2>/dev/null | wc -l)
+    joined=$( (grep -l "Starting silo" "$STATE"/silo*.log 2>/dev/null || true) | wc -l)
     [ "$joined" -ge "$SILOS" ] && break
     sleep 0.5
   done
