@@ -22,7 +22,7 @@ try
     cache.Validate();
     if (!Directory.Exists(devices.Path))
         throw new ArgumentException($"Model:Path '{devices.Path}' does not exist; point it at a model folder (config.json, vocab.json, *.safetensors).");
-    foreach (var device in devices.EffectiveDevices) TorchRuntime.ParseDevice(device, "Model:Devices");
+    foreach (var device in devices.EffectiveDevices.SelectMany(d => d.Split('+'))) TorchRuntime.ParseDevice(device, "Model:Devices");
 }
 catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
 {

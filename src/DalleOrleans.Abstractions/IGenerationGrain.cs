@@ -38,6 +38,8 @@ public sealed record DeviceInfo
     [Id(8)] public int ImageTokens { get; init; }
     /// <summary>Image vocabulary (dVAE codebook) of the served model: the top-k limit.</summary>
     [Id(9)] public int ImageVocabSize { get; init; }
+    /// <summary>Transformer shards in this device's pipeline.</summary>
+    [Id(10)] public int Shards { get; init; } = 1;
 }
 
 /// <summary>Candidate streams for one device: the request's text and options, and which candidate indices to draw.</summary>

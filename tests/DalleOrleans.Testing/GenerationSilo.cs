@@ -17,13 +17,15 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
 {
     public const string RedisProperty = "Cache:Redis";
     public const string BatchRowsProperty = "Model:MaxBatchRows";
+    public const string ShardsProperty = "Model:ShardsPerPipeline";
 
     public void Configure(ISiloBuilder silo)
     {
         var configuration = silo.Configuration;
         int rows = int.TryParse(configuration[BatchRowsProperty], out var r) ? r : 16;
+        int shards = int.TryParse(configuration[ShardsProperty], out var s) ? s : 1;
         silo.AddDalleGeneration(
-            new DeviceSettings { Devices = new[] { "cpu" }, MaxBatchRows = rows, MaxQueuedStreams = 512 },
+            new DeviceSettings { Devices = new[] { "cpu" }, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards },
             new CacheSettings { Redis = configuration[RedisProperty] ?? "" },
             device => ModelPresets.CreateTiny(seed: 1, device: device));
         silo.Configure<ClusterMembershipOptions>(o =>
@@ -43,11 +45,13 @@ public class GenerationCluster : InProcessCluster
     public GenerationClient Client => new(Grains);
 
     protected virtual string? Redis => null;
+    protected virtual int Shards => 1;
 
     protected override void ConfigureBuilder(TestClusterBuilder builder)
     {
         builder.AddSiloBuilderConfigurator<GenerationSiloConfigurator>();
         if (Redis is not null) builder.Properties[GenerationSiloConfigurator.RedisProperty] = Redis;
+        builder.Properties[GenerationSiloConfigurator.ShardsProperty] = Shards.ToString();
     }
 
     /// <summary>Waits until the directory lists <paramref name="count"/> devices (silos register a moment after they start).</summary>
@@ -58,4 +62,10 @@ public class GenerationCluster : InProcessCluster
 public sealed class TwoSiloGenerationCluster : GenerationCluster
 {
     protected override short InitialSilos => 2;
+}
+
+/// <summary>One silo whose device runs the transformer as a two-shard pipeline.</summary>
+public sealed class ShardedGenerationCluster : GenerationCluster
+{
+    protected override int Shards => 2;
 }

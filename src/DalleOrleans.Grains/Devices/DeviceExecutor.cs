@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DalleOrleans.Model;
 using DalleOrleans.Model.Sampling;
+using DalleOrleans.Model.Transformer;
 using Microsoft.Extensions.Logging;
 
 namespace DalleOrleans.Grains.Devices;
@@ -86,7 +87,9 @@ public sealed class DeviceExecutor : IDisposable
         try
         {
             TorchRuntime.Initialize();
-            model = _load(TorchRuntime.ParseDevice(Device, "Model:Devices"));
+            _devices = Device.Split('+').Select(d => TorchRuntime.ParseDevice(d, "Model:Devices")).ToArray();
+            model = _load(_devices[0]);
+            NewBatcher(model).Dispose();                 // checks the shard layout against the model before serving
             _ready.SetResult(model);
         }
         catch (Exception e)
@@ -96,7 +99,7 @@ public sealed class DeviceExecutor : IDisposable
             return;
         }
 
-        var batcher = new ContinuousBatcher(model.Transformer, _settings.MaxBatchRows, model.Device);
+        var batcher = NewBatcher(model);
         try
         {
             while (!_stopping)
@@ -120,7 +123,7 @@ public sealed class DeviceExecutor : IDisposable
                     foreach (var s in batcher.Streams) s.Fail(e);
                     batcher.Step();                      // drops the failed streams, calling their OnFinished
                     batcher.Dispose();
-                    batcher = new ContinuousBatcher(model.Transformer, _settings.MaxBatchRows, model.Device);
+                    batcher = NewBatcher(model);
                 }
                 Volatile.Write(ref _active, batcher.ActiveStreams);
             }
@@ -132,6 +135,13 @@ public sealed class DeviceExecutor : IDisposable
             batcher.Dispose();
         }
     }
+
+    TorchSharp.torch.Device[] _devices = Array.Empty<TorchSharp.torch.Device>();
+
+    /// <summary>The batcher over this executor's pipeline: ShardsPerPipeline shards spread over its devices.</summary>
+    ContinuousBatcher NewBatcher(ModelBundle model) =>
+        new(new TransformerPipeline(model.Transformer, _settings.MaxBatchRows,
+            TransformerPipeline.EvenSplit(model.Config.Transformer.Layers, _settings.ShardsPerPipeline, _devices)));
 
     void Admit(ContinuousBatcher batcher)
     {

@@ -46,7 +46,7 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
                         Key = KeyOf(executor), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
                         MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams,
                         QueuedStreams = executor.QueuedStreams, Draining = executor.Draining,
-                        ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize,
+                        ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
                     });
                 }
                 catch (Exception e) when (!stopping.IsCancellationRequested)

@@ -7,7 +7,10 @@ public sealed record DeviceSettings
 
     /// <summary>Folder of the model bundle (config.json, vocab.json, *.safetensors).</summary>
     public string Path { get; init; } = "models/shapes-v1";
-    /// <summary>Devices this silo hosts a DeviceGrain for: "cpu", "cuda:0", "cuda:1", ... (empty means "cpu").</summary>
+    /// <summary>
+    /// Pipelines this silo hosts a DeviceGrain for, one entry each: "cpu", "cuda:0", "cuda:1", or several devices
+    /// joined by '+' ("cuda:0+cuda:1") whose shards are placed round-robin on them. Empty means "cpu".
+    /// </summary>
     /// <remarks>No array initializer: the configuration binder appends to an existing array instead of replacing it.</remarks>
     public string[] Devices { get; init; } = Array.Empty<string>();
 
@@ -17,6 +20,9 @@ public sealed record DeviceSettings
     public int MaxBatchRows { get; init; } = 32;
     /// <summary>Streams waiting for a row; past this a device refuses work at once ("overloaded").</summary>
     public int MaxQueuedStreams { get; init; } = 256;
+    /// <summary>Transformer shards per pipeline (contiguous layer ranges); 1 = every layer in one shard.
+    /// <c>ShardPlanner</c> suggests a value from device memory.</summary>
+    public int ShardsPerPipeline { get; init; } = 1;
 
     public void Validate()
     {
@@ -25,6 +31,7 @@ public sealed record DeviceSettings
         if (EffectiveDevices.Distinct(StringComparer.OrdinalIgnoreCase).Count() != EffectiveDevices.Length)
             throw new ArgumentException($"Model:Devices lists a device twice: {string.Join(", ", Devices)}.");
         if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
+        if (ShardsPerPipeline is < 1 or > 1024) throw new ArgumentException($"Model:ShardsPerPipeline is {ShardsPerPipeline}; it must be between 1 and the model's layer count.");
         if (MaxQueuedStreams is < 1 or > 1_000_000) throw new ArgumentException($"Model:MaxQueuedStreams is {MaxQueuedStreams}; it must be between 1 and 1000000.");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DalleOrleans.Model.Imaging;
 using DalleOrleans.Model.Sampling;
+using DalleOrleans.Model.Transformer;
 using static TorchSharp.torch;
 
 namespace DalleOrleans.Model.Generation;
@@ -15,10 +16,12 @@ public sealed class Generator : IDisposable
     readonly ModelBundle _model;
     readonly ContinuousBatcher _batcher;
 
-    public Generator(ModelBundle model, int maxBatchRows = 32)
+    /// <param name="shards">Shards of the transformer pipeline (layer ranges), all on the model's device: 1 = unsharded.</param>
+    public Generator(ModelBundle model, int maxBatchRows = 32, int shards = 1)
     {
         _model = model;
-        _batcher = new ContinuousBatcher(model.Transformer, maxBatchRows, model.Device);
+        _batcher = new ContinuousBatcher(new TransformerPipeline(model.Transformer, maxBatchRows,
+            TransformerPipeline.EvenSplit(model.Config.Transformer.Layers, shards, new[] { model.Device })));
     }
 
     public ModelBundle Model => _model;

@@ -15,9 +15,8 @@ namespace DalleOrleans.Model.Sampling;
 /// </remarks>
 public sealed class ContinuousBatcher : IDisposable
 {
-    readonly DalleTransformer _model;
+    readonly TransformerPipeline _pipeline;
     readonly TransformerConfig _config;
-    readonly KvCache _cache;
     readonly Device _device;
     readonly List<CandidateStream> _active = new();
     readonly List<CandidateStream> _joining = new();
@@ -25,13 +24,17 @@ public sealed class ContinuousBatcher : IDisposable
     readonly long[] _emptyText;
     int _rowsUsed;
 
+    /// <summary>A batcher over the whole model on one device.</summary>
     public ContinuousBatcher(DalleTransformer model, int maxRows, Device device)
+        : this(new TransformerPipeline(model, CheckRows(maxRows), device)) { }
+
+    /// <summary>A batcher over a (possibly sharded) pipeline; the batcher owns and disposes it.</summary>
+    public ContinuousBatcher(TransformerPipeline pipeline)
     {
-        if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "maxRows must be at least 1.");
-        _model = model;
-        _config = model.Config;
-        _device = device;
-        _cache = new KvCache(_config, maxRows, device);
+        int maxRows = pipeline.Rows;
+        _pipeline = pipeline;
+        _config = pipeline.Config;
+        _device = pipeline.InputDevice;
         _rowOwner = new CandidateStream?[maxRows];
         _emptyText = new long[_config.TextLength];              // all [PAD]: the unconditional caption for guidance
     }
@@ -41,7 +44,10 @@ public sealed class ContinuousBatcher : IDisposable
     public int FreeRows => MaxRows - _rowsUsed - _joining.Sum(s => s.RowsNeeded);
     public int ActiveStreams => _active.Count + _joining.Count;
     public bool IsIdle => ActiveStreams == 0;
-    public long CacheBytes => _cache.Bytes;
+    public long CacheBytes => _pipeline.CacheBytes;
+
+    static int CheckRows(int maxRows) =>
+        maxRows >= 1 ? maxRows : throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "maxRows must be at least 1.");
     /// <summary>Every stream the batcher holds, running or about to join.</summary>
     public IReadOnlyList<CandidateStream> Streams => _active.Concat(_joining).ToList();
 
@@ -76,7 +82,7 @@ public sealed class ContinuousBatcher : IDisposable
                 tokens[r] = owner.LastToken;
                 positions[r] = _config.ImagePosition(owner.Generated - 1);
             }
-            runningLogits = _model.DecodeStep(tensor(tokens, device: _device), new StepPositions(_config, positions, _device), _cache);
+            runningLogits = _pipeline.DecodeStep(tensor(tokens, device: _device), positions);
         }
 
         // 2. Newcomers: their text (and the empty caption for guidance) is prefilled into rows at the end.
@@ -93,13 +99,15 @@ public sealed class ContinuousBatcher : IDisposable
             }
             var text = tensor(texts.SelectMany(t => t).ToArray(), new long[] { texts.Count, _config.TextLength }, device: _device);
             var slots = arange(firstNewRow, _rowsUsed, dtype: int64, device: _device);
-            joiningLogits = _model.Prefill(text, _cache, slots);
+            joiningLogits = _pipeline.Prefill(text, slots);
             stepping.AddRange(_joining);
             _active.AddRange(_joining);
             _joining.Clear();
         }
 
         // 3. One token per stream: guidance combines its two rows; randomness is the stream's own.
+        if (runningLogits is not null && joiningLogits is not null && runningLogits.device != joiningLogits.device)
+            joiningLogits = joiningLogits.to(runningLogits.device);
         var allLogits = runningLogits is null ? joiningLogits! : joiningLogits is null ? runningLogits : cat(new[] { runningLogits, joiningLogits }, 0);
         var perStream = stack(stepping.Select(s =>
         {
@@ -137,7 +145,7 @@ public sealed class ContinuousBatcher : IDisposable
             if (row != last)
             {
                 var mover = _rowOwner[last]!;
-                _cache.CopySlot(last, row);
+                _pipeline.CopySlot(last, row);
                 if (mover.ConditionalRow == last) mover.ConditionalRow = row; else mover.UnconditionalRow = row;
                 _rowOwner[row] = mover;
             }
@@ -147,5 +155,5 @@ public sealed class ContinuousBatcher : IDisposable
         s.OnFinished?.Invoke(s);
     }
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose() => _pipeline.Dispose();
 }

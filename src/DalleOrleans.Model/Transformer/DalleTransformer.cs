@@ -54,12 +54,25 @@ public sealed class DalleTransformer : Module
         }
     }
 
-    Device WeightsDevice => imageHead.weight!.device;
+    /// <summary>Device of the input embeddings (where a pipeline's first shard runs).</summary>
+    public Device InputDevice => imageEmbedding.weight!.device;
+    /// <summary>Device of the final norm and heads (where a pipeline's last shard runs).</summary>
+    public Device OutputDevice => imageHead.weight!.device;
 
-    /// <summary>The additive (T, T) mask for a kind on the weights' device, built once.</summary>
-    public Tensor Mask(AttentionKind kind)
+    /// <summary>
+    /// Spreads the model over devices for a sharded pipeline: embeddings on <paramref name="input"/>, layer i on
+    /// <paramref name="layerDevice"/>(i), final norm and heads on <paramref name="output"/>.
+    /// </summary>
+    public void Place(Device input, Func<int, Device> layerDevice, Device output)
     {
-        var device = WeightsDevice;
+        textEmbedding.to(input); textPosition.to(input); imageEmbedding.to(input); imageRow.to(input); imageColumn.to(input);
+        for (int i = 0; i < blocks.Count; i++) blocks[i].to(layerDevice(i));
+        lnFinal.to(output); textHead.to(output); imageHead.to(output);
+    }
+
+    /// <summary>The additive (T, T) mask for a kind on a device, built once per device.</summary>
+    public Tensor Mask(AttentionKind kind, Device device)
+    {
         var key = (kind, device.ToString());
         if (!_masks.TryGetValue(key, out var mask))
         {
@@ -102,7 +115,7 @@ public sealed class DalleTransformer : Module
         long T = h.shape[1];
         for (int i = from; i < to; i++)
         {
-            var mask = Mask(blocks[i].Kind).narrow(0, 0, T).narrow(1, 0, T);
+            var mask = Mask(blocks[i].Kind, h.device).narrow(0, 0, T).narrow(1, 0, T);
             h = blocks[i].Forward(h, mask, cache, i, slots);
         }
         return h;
@@ -133,7 +146,7 @@ public sealed class DalleTransformer : Module
     public Tensor EmbedPrefix(Tensor textTokens) => EmbedText(textTokens);
 
     /// <summary>Final norm and image head on the last position of a prefix: logits for image token 0, (B, K).</summary>
-    public Tensor PrefixLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.select(1, h.shape[1] - 1)));
+    public Tensor PrefixLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.select(1, h.shape[1] - 1).to(OutputDevice)));
 
     /// <summary>
     /// Runs the text through every layer, writing keys and values into <paramref name="slots"/> of the cache,
@@ -154,14 +167,14 @@ public sealed class DalleTransformer : Module
         {
             var kind = blocks[i].Kind;
             if (!maskRows.TryGetValue(kind, out var rows))
-                maskRows[kind] = rows = positions.MaskRows(Mask(kind));
+                maskRows[kind] = rows = positions.MaskRows(Mask(kind, h.device));
             h = blocks[i].Step(h, cache, i, positions.WriteIndex, rows, positions.KeyLength);
         }
         return h;
     }
 
     /// <summary>Final norm and image head for a decode step: (B, K).</summary>
-    public Tensor StepLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.squeeze(1)));
+    public Tensor StepLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.squeeze(1).to(OutputDevice)));
 
     /// <summary>
     /// One decode step: row b of the cache feeds image token <paramref name="imageTokens"/>[b] at its own
