@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using DalleOrleans.Abstractions;
+
+namespace DalleOrleans.Client.Bench;
+
+/// <summary>What one load run asks for: how many requests (or for how long), how many at once, how varied.</summary>
+public sealed record LoadPlan(int Concurrency, int? Requests, TimeSpan? Duration, int UniquePrompts, int Candidates, int Top, int Seed0 = 0)
+{
+    public void Validate()
+    {
+        if (Concurrency is < 1 or > 1024) throw new ArgumentException($"concurrency is {Concurrency}; it must be between 1 and 1024.");
+        if (Requests is null == Duration is null) throw new ArgumentException("requests/duration: give exactly one of --requests or --duration.");
+        if (Requests is < 1 or > 1_000_000) throw new ArgumentException($"requests is {Requests}; it must be between 1 and 1000000.");
+        if (Duration is { } d && (d <= TimeSpan.Zero || d > TimeSpan.FromHours(1))) throw new ArgumentException($"duration is {d}; it must be between 1 s and 1 h.");
+        if (UniquePrompts is < 1 or > 1_000_000) throw new ArgumentException($"unique-prompts is {UniquePrompts}; it must be between 1 and 1000000.");
+        if (Candidates is < 1 or > 64) throw new ArgumentException($"candidates is {Candidates}; it must be between 1 and 64.");
+        if (Top < 1 || Top > Candidates) throw new ArgumentException($"top is {Top}; it must be between 1 and candidates ({Candidates}).");
+    }
+
+    static readonly string[] Captions =
+    {
+        "a large red circle", "a small blue square", "a yellow triangle", "a green circle on black", "an orange square in the center",
+        "a purple square at the top", "a white circle on a blue background", "a black triangle on yellow", "a red square in the bottom left",
+        "a blue triangle on the right",
+    };
+
+    /// <summary>Request number i: prompt and seed cycle through <see cref="UniquePrompts"/> distinct requests.</summary>
+    public GenerationRequest RequestFor(long i)
+    {
+        long u = i % UniquePrompts;
+        return new GenerationRequest { Prompt = Captions[u % Captions.Length], Seed = Seed0 + u, Candidates = Candidates, Top = Top };
+    }
+}
+
+/// <summary>The measurements of one run.</summary>
+public sealed record LoadReport(string Mode, int Concurrency, int Requests, int Errors, double Seconds, double RequestsPerSecond,
+    double ImagesPerSecond, double CandidatesPerSecond, double P50Ms, double P95Ms, double P99Ms, double CacheHitRate, string? FirstError);
+
+/// <summary>Runs a <see cref="LoadPlan"/> with C concurrent callers against any generate function and measures it.</summary>
+public static class LoadRunner
+{
+    public static async Task<LoadReport> RunAsync(string mode, LoadPlan plan, Func<GenerationRequest, CancellationToken, Task<GenerationResult>> generate,
+        CancellationToken cancellation = default)
+    {
+        plan.Validate();
+        var latencies = new List<double>();
+        int errors = 0, hits = 0, images = 0, candidates = 0;
+        string? firstError = null;
+        long next = -1;
+        var gate = new object();
+        var clock = Stopwatch.StartNew();
+        var deadline = plan.Duration is { } d ? clock.Elapsed + d : TimeSpan.MaxValue;
+
+        async Task Worker()
+        {
+            while (!cancellation.IsCancellationRequested)
+            {
+                long i = Interlocked.Increment(ref next);
+                if (plan.Requests is { } r && i >= r) return;
+                if (clock.Elapsed >= deadline) return;
+                var started = clock.Elapsed;
+                try
+                {
+                    var result = await generate(plan.RequestFor(i), cancellation);
+                    double ms = (clock.Elapsed - started).TotalMilliseconds;
+                    lock (gate)
+                    {
+                        latencies.Add(ms);
+                        images += result.Images.Count;
+                        if (result.CacheHit) hits++; else candidates += plan.Candidates;
+                    }
+                }
+                catch (Exception e) when (!cancellation.IsCancellationRequested)
+                {
+                    lock (gate) { errors++; firstError ??= e.Message; }
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, plan.Concurrency).Select(_ => Task.Run(Worker, cancellation)));
+        double seconds = clock.Elapsed.TotalSeconds;
+        latencies.Sort();
+        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+        int ok = latencies.Count;
+        return new LoadReport(mode, plan.Concurrency, ok + errors, errors, seconds, ok / seconds, images / seconds, candidates / seconds,
+            P(0.50), P(0.95), P(0.99), ok == 0 ? 0 : (double)hits / ok, firstError);
+    }
+}

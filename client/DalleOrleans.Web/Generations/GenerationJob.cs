@@ -1,0 +1,97 @@
+using DalleOrleans.Abstractions;
+
+namespace DalleOrleans.Web.Generations;
+
+public enum JobStatus { Running, Done, Failed }
+
+/// <summary>Why a generation failed, in problem-details terms (a bad prompt is the caller's 400, a lost cluster a 503).</summary>
+public sealed record JobError(int Status, string Title, string Detail, string? Field);
+
+/// <summary>A consistent view of a job at one moment; <see cref="Version"/> grows with every change.</summary>
+public sealed record JobSnapshot(int Version, JobStatus Status, GenerationProgress Progress, GenerationResult? Result, JobError? Error);
+
+/// <summary>
+/// One generation as the front end sees it: its request, the latest progress, and its result or error.
+/// Readers (GET, server-sent events) take snapshots and wait for the next change instead of polling.
+/// </summary>
+public sealed class GenerationJob
+{
+    readonly object _gate = new();
+    JobSnapshot _state;
+    TaskCompletionSource _changed = NewSignal();
+
+    public GenerationJob(string id, GenerationRequest request)
+    {
+        Id = id;
+        Request = request;
+        // A first progress report before the cluster sends any, so every event stream starts with one.
+        _state = new JobSnapshot(0, JobStatus.Running,
+            new GenerationProgress { Fingerprint = id, Stage = GenerationStage.Queued, Candidates = request.Candidates }, null, null);
+    }
+
+    public string Id { get; }
+    public GenerationRequest Request { get; }
+    public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
+
+    public JobSnapshot Snapshot()
+    {
+        lock (_gate) return _state;
+    }
+
+    public bool IsFinished => Snapshot().Status != JobStatus.Running;
+
+    /// <summary>Progress from the cluster; late reports (the relay is best effort and may trail the result) are dropped.</summary>
+    public void Report(GenerationProgress progress)
+    {
+        Update(s => s.Status == JobStatus.Running ? s with { Progress = progress } : null);
+    }
+
+    public void Complete(GenerationResult result)
+    {
+        Update(s => s.Status != JobStatus.Running ? null : s with
+        {
+            Status = JobStatus.Done, Result = result,
+            Progress = s.Progress with
+            {
+                Stage = GenerationStage.Done, CandidatesDone = Request.Candidates,
+                TokensDone = Math.Max(s.Progress.TokensDone, s.Progress.TokensTotal),
+            },
+        });
+    }
+
+    public void Fail(JobError error)
+    {
+        Update(s => s.Status != JobStatus.Running ? null : s with
+        {
+            Status = JobStatus.Failed, Error = error, Progress = s.Progress with { Stage = GenerationStage.Failed, Error = error.Detail },
+        });
+    }
+
+    /// <summary>Completes when the job has changed past <paramref name="seenVersion"/> (at once if it already has).</summary>
+    public Task WaitForChangeAsync(int seenVersion, CancellationToken cancellation)
+    {
+        Task signal;
+        lock (_gate)
+        {
+            if (_state.Version != seenVersion) return Task.CompletedTask;
+            signal = _changed.Task;
+        }
+        return signal.WaitAsync(cancellation);
+    }
+
+    void Update(Func<JobSnapshot, JobSnapshot?> change)
+    {
+        TaskCompletionSource fired;
+        lock (_gate)
+        {
+            var next = change(_state);
+            if (next is null) return;
+            _state = next with { Version = _state.Version + 1 };
+            fired = _changed;
+            _changed = NewSignal();
+        }
+        fired.TrySetResult();     // outside the lock: waiters continue asynchronously anyway
+    }
+
+    static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,61 @@
+using DalleOrleans.Abstractions;
+using DalleOrleans.Grains;
+
+namespace DalleOrleans.Web.Generations;
+
+/// <summary>
+/// Starts generations in the background and records their progress and outcome in the store, so a POST can answer
+/// at once with the id and readers follow the job by GET or server-sent events.
+/// </summary>
+public sealed class GenerationRunner(GenerationClient client, GenerationStore store, RequestValidator validator,
+    IHostApplicationLifetime lifetime, ILogger<GenerationRunner> log)
+{
+    /// <summary>
+    /// Validates, fingerprints and starts (or joins) the generation. Throws <see cref="ArgumentException"/> for bad
+    /// input, and whatever the cluster throws when it cannot be asked (no device, unreachable).
+    /// </summary>
+    public async Task<GenerationJob> StartAsync(GenerationRequest request)
+    {
+        validator.Validate(request);
+        string id = await client.FingerprintAsync(request);
+        var job = store.GetOrAdd(id, request, out bool created);
+        // Not tied to the HTTP request: the generation goes on when the poster disconnects, until the app stops.
+        if (created) _ = Task.Run(() => RunAsync(job));
+        return job;
+    }
+
+    async Task RunAsync(GenerationJob job)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        try
+        {
+            var result = await client.GenerateAsync(job.Request, new JobProgress(job), stopping);
+            job.Complete(result);
+        }
+        catch (ArgumentException e)
+        {
+            // Input only the cluster could judge (a prompt longer than the remote model's limit).
+            var (field, message) = InputError.Describe(e);
+            job.Fail(new JobError(StatusCodes.Status400BadRequest, "Invalid generation request", message, field));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            job.Fail(new JobError(StatusCodes.Status503ServiceUnavailable, "Front end stopping", "the web front end is shutting down; retry.", null));
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Generation {Id} failed", job.Id);
+            job.Fail(new JobError(StatusCodes.Status502BadGateway, "Generation failed", e.Message, null));
+        }
+        finally
+        {
+            store.Trim();
+        }
+    }
+
+    /// <summary>Writes progress straight into the job: Progress&lt;T&gt; would post to the thread pool and could reorder reports.</summary>
+    sealed class JobProgress(GenerationJob job) : IProgress<GenerationProgress>
+    {
+        public void Report(GenerationProgress value) => job.Report(value);
+    }
+}
