@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is required and was not found on PATH." >&2; exit 2; }
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v chromium >/dev/null || need_apt+=(chromium)        # the web page's browser test
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "test.sh: installing ${need_apt[*]} from apt"
