@@ -104,6 +104,7 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
         Publish(new GenerationProgress { Fingerprint = fingerprint, Stage = GenerationStage.CacheLookup, Candidates = request.Candidates });
         var cached = await cache.TryGetAsync(fingerprint, cancellation);
         double lookupMs = total.Elapsed.TotalMilliseconds;
+        (cached is null ? DalleMetrics.CacheMisses : DalleMetrics.CacheHits).Add(1);
         if (cached is not null)
         {
             Publish(_progress with { Stage = GenerationStage.Done, CandidatesDone = request.Candidates }, final: true);
@@ -130,6 +131,8 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
                 },
             };
             await cache.SetAsync(fingerprint, result, CancellationToken.None);
+            foreach (var (stage, ms) in new[] { ("tokens", tokensMs), ("decode", ranked.DecodeMs), ("rerank", ranked.RerankMs), ("encode", ranked.EncodeMs) })
+                DalleMetrics.StageDuration.Record(ms, new KeyValuePair<string, object?>("stage", stage));
             Publish(_progress with { Stage = GenerationStage.Done }, final: true);
             return result;
         }
@@ -194,6 +197,7 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
                     log.LogWarning("Device {Device} was lost while drawing {Count} candidates; retrying elsewhere: {Error}",
                         work[i].Device.Key, work[i].Indices.Length, e.Message);
                     failedDevices.Add(work[i].Device.Key);
+                    DalleMetrics.DeviceRetries.Add(1);
                 }
                 finally
                 {

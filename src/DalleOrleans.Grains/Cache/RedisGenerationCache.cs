@@ -58,6 +58,7 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
         catch (Exception e) when (e is RedisException or TimeoutException or JsonException or ObjectDisposedException)
         {
             Interlocked.Increment(ref _errors);
+            DalleMetrics.CacheErrors.Add(1);
             _log.LogWarning("Redis cache read failed; generating uncached: {Error}", e.Message);
             return null;
         }
@@ -75,6 +76,7 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
             Interlocked.Increment(ref _errors);
+            DalleMetrics.CacheErrors.Add(1);
             _log.LogWarning("Redis cache write failed; result not cached: {Error}", e.Message);
         }
     }

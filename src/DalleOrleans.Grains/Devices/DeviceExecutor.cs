@@ -53,6 +53,7 @@ public sealed class DeviceExecutor : IDisposable
         if (Interlocked.Add(ref _queued, streams.Count) > _settings.MaxQueuedStreams)
         {
             Interlocked.Add(ref _queued, -streams.Count);
+            DalleMetrics.StreamsRejected.Add(streams.Count);
             return false;
         }
         foreach (var s in streams) _waiting.Enqueue(s);
@@ -113,7 +114,9 @@ public sealed class DeviceExecutor : IDisposable
                 }
                 try
                 {
-                    batcher.Step();
+                    int stepped = batcher.Step();
+                    DalleMetrics.BatchSize.Record(stepped);
+                    DalleMetrics.ImageTokens.Add(stepped);
                     Interlocked.Increment(ref _steps);
                 }
                 catch (Exception e)

@@ -18,6 +18,7 @@ public sealed class DeviceHost : IDisposable
         load ??= device => ModelBundle.Load(settings.Path, device);
         _executors = settings.EffectiveDevices.ToDictionary(d => d.Trim().ToLowerInvariant(),
             d => new DeviceExecutor(d.Trim().ToLowerInvariant(), load, settings, logs.CreateLogger<DeviceExecutor>()));
+        DalleMetrics.ObserveDevices(() => (_executors.Values.Sum(e => e.QueuedStreams), _executors.Values.Sum(e => e.ActiveStreams)));
     }
 
     public DeviceSettings Settings { get; }
