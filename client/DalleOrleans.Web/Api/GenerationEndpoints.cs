@@ -1,0 +1,92 @@
+using DalleOrleans.Grains;
+using DalleOrleans.Web.Generations;
+using DalleOrleans.Web.Hosting;
+
+namespace DalleOrleans.Web.Api;
+
+/// <summary>
+/// The generation API: POST starts (or joins) a generation and answers with its id at once; GET, the event stream and
+/// the image downloads read the front end's store. Routes here must match OpenApi/v1.json (a test checks).
+/// </summary>
+public static class GenerationEndpoints
+{
+    public static void MapGenerationApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/generations");
+        api.MapPost("", Create);
+        api.MapGet("/{id}", Get);
+        api.MapGet("/{id}/events", Events);
+        api.MapGet("/{id}/images/{rank}.png", Image);
+    }
+
+    static async Task<IResult> Create(HttpContext http, GenerationRunner runner, WebOptions options)
+    {
+        var (request, problem) = await GenerationBodyReader.ReadAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
+        if (problem is not null) return problem;
+
+        GenerationJob job;
+        try
+        {
+            job = await runner.StartAsync(request!);
+        }
+        catch (ArgumentException e)
+        {
+            var (field, message) = InputError.Describe(e);
+            return Problems.BadInput(field, message);
+        }
+        catch (TooManyGenerationsException e)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Too many generations", e.Message);
+        }
+        catch (Exception e) when (ClusterUnavailable(e))
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", e.Message);
+        }
+
+        var view = GenerationViews.Of(job);
+        // Finished already (same request posted before): the answer is here, no need to poll.
+        return view.Status == JobStatus.Running ? Results.Accepted(view.Links.Self, view) : Results.Ok(view);
+    }
+
+    static IResult Get(string id, GenerationStore store)
+    {
+        if (!RequestFingerprint.IsWellFormed(id)) return Problems.BadId(id);
+        var job = store.Find(id);
+        return job is null ? Problems.UnknownId(id) : Results.Ok(GenerationViews.Of(job));
+    }
+
+    static async Task<IResult> Events(string id, GenerationStore store, HttpContext http)
+    {
+        if (!RequestFingerprint.IsWellFormed(id)) return Problems.BadId(id);
+        var job = store.Find(id);
+        if (job is null) return Problems.UnknownId(id);
+        await EventStream.WriteAsync(http, job, http.RequestAborted);
+        return Results.Empty;
+    }
+
+    static IResult Image(string id, string rank, string? download, GenerationStore store)
+    {
+        if (!RequestFingerprint.IsWellFormed(id)) return Problems.BadId(id);
+        var job = store.Find(id);
+        if (job is null) return Problems.UnknownId(id);
+        var state = job.Snapshot();
+        if (state.Status == JobStatus.Running)
+            return Problems.Status(StatusCodes.Status409Conflict, "Generation running", "the images are not ready yet; wait for the generation to finish.");
+        var image = int.TryParse(rank, System.Globalization.NumberStyles.None, null, out int r)
+            ? state.Result?.Images.FirstOrDefault(i => i.Rank == r)
+            : null;
+        if (image is null)
+            return Problems.Status(StatusCodes.Status404NotFound, "Image not found",
+                $"generation {id} has no image with rank '{(rank.Length > 12 ? rank[..12] + "…" : rank)}'.", "rank");
+        // The bytes are fixed by the fingerprint and rank, so caches may keep them for good.
+        // "download" is read by hand: a typed bool would turn "?download=1" into a binding failure.
+        bool attachment = download is "true" or "1";
+        return new PngResult(image.Png, attachment ? $"dalle-{id[..12]}-{image.Rank}.png" : null);
+    }
+
+    /// <summary>The cluster could not be asked: no device yet, a silo or gateway gone, a call timed out.</summary>
+    static bool ClusterUnavailable(Exception e) =>
+        e is InvalidOperationException or TimeoutException or OrleansException or ObjectDisposedException;
+}

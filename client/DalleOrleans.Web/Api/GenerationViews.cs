@@ -1,0 +1,51 @@
+using DalleOrleans.Abstractions;
+using DalleOrleans.Web.Generations;
+
+namespace DalleOrleans.Web.Api;
+
+/// <summary>A generation as the API returns it (GET, POST, and the final "done" event).</summary>
+public sealed record GenerationView(
+    string Id, JobStatus Status, string Prompt, RequestView Request, ProgressView Progress,
+    ResultView? Result, ErrorView? Error, LinksView Links);
+
+public sealed record RequestView(string Prompt, int Candidates, int Top, long Seed, double Temperature, int TopK, double TopP, double Guidance);
+
+/// <summary>One progress report: the stage, image tokens drawn of the total, and candidates finished.</summary>
+public sealed record ProgressView(GenerationStage Stage, int TokensDone, int TokensTotal, int CandidatesDone, int Candidates);
+
+public sealed record ResultView(string ModelId, bool CacheHit, StageTimes Timings, IReadOnlyList<string> Devices, IReadOnlyList<ImageView> Images);
+
+/// <summary>A ranked image: 1 is the reranker's best. <c>Url</c> shows it, <c>DownloadUrl</c> saves it as a file.</summary>
+public sealed record ImageView(int Rank, int Candidate, float Score, string Url, string DownloadUrl, int Bytes);
+
+public sealed record ErrorView(int Status, string Title, string Detail, string? Field);
+
+public sealed record LinksView(string Self, string Events);
+
+public static class GenerationViews
+{
+    public static string SelfPath(string id) => $"/api/generations/{id}";
+    public static string ImagePath(string id, int rank) => $"/api/generations/{id}/images/{rank}.png";
+
+    public static GenerationView Of(GenerationJob job) => Of(job, job.Snapshot());
+
+    public static GenerationView Of(GenerationJob job, JobSnapshot state)
+    {
+        var r = job.Request;
+        return new GenerationView(
+            job.Id, state.Status, r.Prompt,
+            new RequestView(r.Prompt, r.Candidates, r.Top, r.Seed, r.Temperature, r.TopK, r.TopP, r.GuidanceScale),
+            Progress(state.Progress),
+            state.Result is { } result ? Result(job.Id, result) : null,
+            state.Error is { } e ? new ErrorView(e.Status, e.Title, e.Detail, e.Field) : null,
+            new LinksView(SelfPath(job.Id), SelfPath(job.Id) + "/events"));
+    }
+
+    public static ProgressView Progress(GenerationProgress p) =>
+        new(p.Stage, p.TokensDone, p.TokensTotal, p.CandidatesDone, p.Candidates);
+
+    static ResultView Result(string id, GenerationResult result) => new(
+        result.ModelId, result.CacheHit, result.Timings, result.Devices,
+        result.Images.Select(i => new ImageView(i.Rank, i.Candidate, i.Score, ImagePath(id, i.Rank),
+            ImagePath(id, i.Rank) + "?download=true", i.Png.Length)).ToList());
+}

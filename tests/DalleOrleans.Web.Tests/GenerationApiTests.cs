@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace DalleOrleans.Web.Tests;
+
+/// <summary>The happy paths of the JSON API against a real embedded silo and the tiny model.</summary>
+[Collection(WebCollection.Name)]
+public sealed class GenerationApiTests(WebAppFixture web)
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    static object Body(string prompt, long seed, int candidates = 6, int top = 3) =>
+        new { prompt, candidates, top, seed, topK = 12 };
+
+    [Fact]
+    public async Task PostThenPollGivesTheRankedPngs()
+    {
+        using var response = await web.Http.PostAsJsonAsync("/api/generations", Body("a red circle", seed: 11));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var started = (await response.Content.ReadFromJsonAsync<GenerationDto>())!;
+        Assert.Matches("^[0-9a-f]{64}$", started.Id);
+        Assert.Equal($"/api/generations/{started.Id}", response.Headers.Location?.OriginalString);
+        Assert.Equal($"/api/generations/{started.Id}/events", started.Links.Events);
+
+        var done = await web.WaitForFinishAsync(started.Id);
+        Assert.Equal("done", done.Status);
+        Assert.Equal("tiny-test", done.Result!.ModelId);
+        Assert.Equal(new[] { 1, 2, 3 }, done.Result.Images.Select(i => i.Rank));
+        Assert.True(done.Result.Images.Zip(done.Result.Images.Skip(1)).All(p => p.First.Score >= p.Second.Score), "scores are not in rank order");
+        Assert.Equal(6, done.Progress.CandidatesDone);
+        foreach (var image in done.Result.Images)
+        {
+            using var png = await web.Http.GetAsync(image.Url);
+            Assert.Equal(HttpStatusCode.OK, png.StatusCode);
+            Assert.Equal("image/png", png.Content.Headers.ContentType?.MediaType);
+            var bytes = await png.Content.ReadAsByteArrayAsync();
+            Assert.Equal(image.Bytes, bytes.Length);
+            Assert.Equal((WebAppFixture.ImageSize, WebAppFixture.ImageSize), Png.Size(bytes));
+        }
+    }
+
+    [Fact]
+    public async Task TheEventStreamReportsProgressAndEndsWithDone()
+    {
+        using var post = await web.Http.PostAsJsonAsync("/api/generations", Body("blue circle on black", seed: 12, candidates: 16, top: 4));
+        var started = (await post.Content.ReadFromJsonAsync<GenerationDto>())!;
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var request = new HttpRequestMessage(HttpMethod.Get, started.Links.Events);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await web.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token);
+
+        var progress = events.Where(e => e.Name == "progress").Select(e => JsonSerializer.Deserialize<ProgressDto>(e.Data, Json)!).ToList();
+        Assert.NotEmpty(progress);
+        Assert.Equal(16, progress[0].Candidates);
+        Assert.True(progress.Zip(progress.Skip(1)).All(p => p.Second.TokensDone >= p.First.TokensDone), "progress went backwards");
+        Assert.Equal("done", events[^1].Name);
+        Assert.Single(events, e => e.Name == "done");
+        var done = JsonSerializer.Deserialize<GenerationDto>(events[^1].Data, Json)!;
+        Assert.Equal(started.Id, done.Id);
+        Assert.Equal(4, done.Result!.Images.Count);
+    }
+
+    [Fact]
+    public async Task PostingAFinishedRequestAgainAnswersWithTheResultAtOnce()
+    {
+        var body = Body("a yellow triangle", seed: 13);
+        using var first = await web.Http.PostAsJsonAsync("/api/generations", body);
+        var id = (await first.Content.ReadFromJsonAsync<GenerationDto>())!.Id;
+        await web.WaitForFinishAsync(id);
+
+        using var again = await web.Http.PostAsJsonAsync("/api/generations", body);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var generation = (await again.Content.ReadFromJsonAsync<GenerationDto>())!;
+        Assert.Equal(id, generation.Id);
+        Assert.Equal("done", generation.Status);
+        Assert.Equal(3, generation.Result!.Images.Count);
+
+        // A finished generation's stream is short: its last progress, then done.
+        var events = await SseReader.ReadAllAsync(await web.Http.GetStreamAsync(generation.Links.Events), CancellationToken.None);
+        Assert.Equal(new[] { "progress", "done" }, events.Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task AnImageDownloadsAsAnAttachment()
+    {
+        using var post = await web.Http.PostAsJsonAsync("/api/generations", Body("an orange square in the center", seed: 14));
+        var done = await web.WaitForFinishAsync((await post.Content.ReadFromJsonAsync<GenerationDto>())!.Id);
+        using var response = await web.Http.GetAsync(done.Result!.Images[0].DownloadUrl);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.EndsWith("-1.png", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.True(Png.HasSignature(await response.Content.ReadAsByteArrayAsync()));
+
+        using var shortForm = await web.Http.GetAsync(done.Result.Images[0].Url + "?download=1");
+        Assert.Equal("attachment", shortForm.Content.Headers.ContentDisposition?.DispositionType);
+        using var inline = await web.Http.GetAsync(done.Result.Images[0].Url);
+        Assert.Null(inline.Content.Headers.ContentDisposition);
+    }
+
+    [Fact]
+    public async Task ThePageAndItsScriptAreServedWithAStrictPolicy()
+    {
+        using var page = await web.Http.GetAsync("/");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        string html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"prompt-form\"", html);
+        Assert.Contains("<details id=\"options\">", html);
+        Assert.DoesNotContain("http://", html);                 // no CDN: everything comes from this origin
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
+
+        using var script = await web.Http.GetAsync("/app.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("EventSource", await script.Content.ReadAsStringAsync());
+        using var style = await web.Http.GetAsync("/app.css");
+        Assert.Contains("image-rendering: pixelated", await style.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public void TheAppListensOnLoopbackOnly()
+    {
+        Assert.Equal("127.0.0.1", web.BaseAddress.Host);
+        Assert.True(DalleOrleans.Web.Hosting.WebAppFactory.LoopbackOnly(web.App));
+    }
+
+    [Fact]
+    public async Task HealthNamesTheServedModel()
+    {
+        var health = await web.Http.GetFromJsonAsync<JsonElement>("/api/health");
+        Assert.Equal("ready", health.GetProperty("status").GetString());
+        Assert.Equal("embedded", health.GetProperty("mode").GetString());
+        Assert.Equal("tiny-test", health.GetProperty("modelId").GetString());
+    }
+}
