@@ -43,7 +43,7 @@ public class TwoSiloTests
             await Task.Delay(300);                                     // let work reach both devices
             await cluster.Cluster.KillSiloAsync(cluster.Cluster.SecondarySilos[0]);
 
-            try { await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(60)); }
+            try { await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(150)); }
             catch (Exception e)
             {
                 var states = string.Join("; ", running.Select((t, i) => $"{i}:{t.Status}:{t.Exception?.InnerException?.GetType().Name}:{t.Exception?.InnerException?.Message}"));

@@ -39,6 +39,13 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
     }
 }
 
+/// <summary>Test clients refresh their gateway list every second, so a killed silo's gateway is dropped quickly.</summary>
+public sealed class FastGatewayClientConfigurator : IClientBuilderConfigurator
+{
+    public void Configure(IConfiguration configuration, IClientBuilder client) =>
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+}
+
 /// <summary>An in-process generation cluster; <see cref="Client"/> is what front ends use.</summary>
 public class GenerationCluster : InProcessCluster
 {
@@ -50,6 +57,7 @@ public class GenerationCluster : InProcessCluster
     protected override void ConfigureBuilder(TestClusterBuilder builder)
     {
         builder.AddSiloBuilderConfigurator<GenerationSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<FastGatewayClientConfigurator>();
         if (Redis is not null) builder.Properties[GenerationSiloConfigurator.RedisProperty] = Redis;
         builder.Properties[GenerationSiloConfigurator.ShardsProperty] = Shards.ToString();
     }
