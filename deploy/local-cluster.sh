@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A local multi-silo cluster on loopback: redis-server (clustering + cache) and two silo processes.
+# A local multi-silo cluster on loopback: redis-server (clustering + cache), two silo processes and the
+# web front end (an Orleans client of the cluster).
 #   deploy/local-cluster.sh up       build, start redis and two silos, print how to reach them
 #   deploy/local-cluster.sh status   what is running
 #   deploy/local-cluster.sh down     stop everything this script started
 # Environment: MODEL (model folder, default models/shapes-v1), REDIS_PORT (6390), STATE (state folder),
-#              SILOS (2), FIRST_SILO_PORT (11111), FIRST_GATEWAY_PORT (30000).
+#              SILOS (2), FIRST_SILO_PORT (11111), FIRST_GATEWAY_PORT (30000), WEB_PORT (5080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,7 +16,9 @@ SILOS=${SILOS:-2}
 FIRST_SILO_PORT=${FIRST_SILO_PORT:-11111}
 FIRST_GATEWAY_PORT=${FIRST_GATEWAY_PORT:-30000}
 REDIS="127.0.0.1:${REDIS_PORT}"
+WEB_PORT=${WEB_PORT:-5080}
 SILO_BIN="$ROOT/silo/DalleOrleans.Silo/bin/Release/net10.0/dalle-silo.dll"
+WEB_BIN="$ROOT/client/DalleOrleans.Web/bin/Release/net10.0/dalle-web.dll"
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -24,8 +27,9 @@ up() {
   [ -d "$MODEL" ] || { echo "local-cluster: model folder '$MODEL' not found; set MODEL=... (e.g. 'dotnet run --project client/DalleOrleans.Client -- model tiny --out /tmp/tiny' for a smoke test)" >&2; exit 2; }
   MODEL=$(cd "$MODEL" && pwd)
   command -v redis-server >/dev/null || { echo "local-cluster: redis-server is missing: apt-get install -y redis-server" >&2; exit 2; }
-  echo "building the silo..."
+  echo "building the silo and the web front end..."
   dotnet build silo/DalleOrleans.Silo -c Release -nologo -v q >/dev/null
+  dotnet build client/DalleOrleans.Web -c Release -nologo -v q >/dev/null
   if ! alive "$STATE/redis.pid"; then
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
       --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
@@ -42,22 +46,28 @@ up() {
   done
   echo "waiting for the silos to join..."
   for _ in $(seq 120); do
-    joined=$( (grep -l "Starting silo" "$STATE"/silo*.log 2>/dev/null || true) | wc -l)
+    joined=$( (grep -l "Silo ready" "$STATE"/silo*.log 2>/dev/null || true) | wc -l)
     [ "$joined" -ge "$SILOS" ] && break
     sleep 0.5
   done
+  if ! alive "$STATE/web.pid"; then
+    nohup dotnet "$WEB_BIN" --cluster "$REDIS" --urls "http://127.0.0.1:${WEB_PORT}" > "$STATE/web.log" 2>&1 &
+    echo $! > "$STATE/web.pid"
+    for _ in $(seq 120); do curl -sf -o /dev/null "http://127.0.0.1:${WEB_PORT}/api/health" && break; sleep 0.5; done
+  fi
   status
   cat <<EOT
 
 Reach it with:
   dotnet run -c Release --project client/DalleOrleans.Client -- generate "a red circle" --cluster "$REDIS"
+  web page: http://127.0.0.1:${WEB_PORT}/
 Logs: $STATE/*.log     Stop: deploy/local-cluster.sh down
 EOT
 }
 
 status() {
   if alive "$STATE/redis.pid"; then echo "redis   $REDIS  pid $(cat "$STATE/redis.pid")"; else echo "redis   stopped"; fi
-  for pidfile in "$STATE"/silo*.pid; do
+  for pidfile in "$STATE"/silo*.pid "$STATE"/web.pid; do
     [ -f "$pidfile" ] || continue
     name=$(basename "$pidfile" .pid)
     if alive "$pidfile"; then echo "$name   pid $(cat "$pidfile")  log $STATE/$name.log"; else echo "$name   stopped"; fi
@@ -65,11 +75,11 @@ status() {
 }
 
 down() {
-  for pidfile in "$STATE"/silo*.pid; do
+  for pidfile in "$STATE"/web.pid "$STATE"/silo*.pid; do
     [ -f "$pidfile" ] || continue
     if alive "$pidfile"; then kill "$(cat "$pidfile")"; fi
   done
-  for pidfile in "$STATE"/silo*.pid; do
+  for pidfile in "$STATE"/web.pid "$STATE"/silo*.pid; do
     [ -f "$pidfile" ] || continue
     for _ in $(seq 100); do alive "$pidfile" || break; sleep 0.2; done
     alive "$pidfile" && kill -9 "$(cat "$pidfile")"

@@ -38,5 +38,7 @@ var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dalle
 log.LogInformation("Starting silo: {Torch}; cluster {Mode}; devices {Devices}; model {Model}; cache {Cache}", TorchRuntime.Describe(),
     string.IsNullOrEmpty(cluster.Redis) ? "localhost" : "redis", string.Join(",", devices.EffectiveDevices), devices.Path,
     string.IsNullOrEmpty(cache.Redis) ? "memory" : "redis");
+// After every hosted service has started, i.e. the silo has joined the cluster (scripts wait for this line).
+host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => log.LogInformation("Silo ready"));
 await host.RunAsync();
 return 0;
