@@ -1,0 +1,32 @@
+using System.CommandLine;
+using DalleOrleans.Training.Commands;
+
+namespace DalleOrleans.Training.Cli;
+
+public static class EvalCli
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var candidates = new Option<int>("--candidates") { Description = "Candidates per caption.", DefaultValueFactory = _ => 8 };
+        var outPath = new Option<string?>("--out") { Description = "Report path (default: <model>/EVALUATION.md)." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the candidates and the random picks.", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N captions of each list (quick checks)." };
+        var psnrImages = new Option<int>("--psnr-images") { Description = "Fresh images per split for the dVAE PSNR.", DefaultValueFactory = _ => 256 };
+        var generation = new GenerationCliOptions();
+        var command = new Command("eval", "Judge the reranked top-1 and a random candidate for the seen and held-out evaluation captions; dVAE PSNR; writes EVALUATION.md.")
+        {
+            candidates, outPath, seed, limit, psnrImages,
+        };
+        generation.AddTo(command);
+        command.SetAction(parse => EvalCommand.Run(new EvalOptions
+        {
+            Candidates = parse.GetValue(candidates),
+            Out = parse.GetValue(outPath),
+            Seed = parse.GetValue(seed),
+            Limit = parse.GetValue(limit),
+            PsnrImages = parse.GetValue(psnrImages),
+            Generation = generation.Bind(parse),
+        }, output, error));
+        return command;
+    }
+}

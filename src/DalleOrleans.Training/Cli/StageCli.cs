@@ -1,0 +1,67 @@
+using System.CommandLine;
+using DalleOrleans.Training.Commands;
+using DalleOrleans.Training.Setup;
+using DalleOrleans.Training.Training;
+
+namespace DalleOrleans.Training.Cli;
+
+/// <summary>The `dvae`, `transformer` and `reranker` commands: the same options, one stage each.</summary>
+public static class StageCli
+{
+    public static Command Create(StageKind stage, TextWriter output, TextWriter error)
+    {
+        var plan = ShippedConfig.Plan(stage);
+        var run = CommonOptions.Run();
+        var steps = new Option<long?>("--steps") { Description = $"Optimiser steps in all (default {plan.Steps}, or the saved plan's when resuming)." };
+        var batch = new Option<int?>("--batch") { Description = $"Samples per step (default {plan.Batch})." };
+        var lr = new Option<double?>("--lr") { Description = $"Peak learning rate (default {plan.LearningRate})." };
+        var klWeight = new Option<double?>("--kl-weight") { Description = $"dVAE only: final KL weight β (default {ShippedConfig.Plan(StageKind.Dvae).KlWeight})." };
+        var seed = CommonOptions.Seed("Seed of the data stream and the initial weights (a resumed stage keeps its own).");
+        var config = CommonOptions.Config();
+        var checkpointEvery = new Option<double>("--checkpoint-every-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };
+        var samplesEvery = new Option<long?>("--samples-every")
+        {
+            Description = $"Steps between sample grids in <run>/samples (default {StageOptions.DefaultSamplesEvery(stage)}; 0 = none).",
+        };
+        var vocabCaptions = new Option<int>("--vocab-captions")
+        {
+            Description = "Training captions the vocabulary is built from (new runs only).",
+            DefaultValueFactory = _ => ShippedConfig.VocabularyCaptions,
+        };
+        var progress = CommonOptions.Progress();
+        var logEvery = new Option<double>("--log-every-seconds") { Description = "Seconds between plain log lines.", DefaultValueFactory = _ => 30 };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+
+        var command = new Command(stage.FileStem(), Description(stage))
+        {
+            run, steps, batch, lr, seed, config, checkpointEvery, samplesEvery, vocabCaptions, progress, logEvery, device, threads,
+        };
+        if (stage == StageKind.Dvae) command.Options.Add(klWeight);
+        command.SetAction(parse => StageCommand.Run(stage, new StageOptions
+        {
+            Run = parse.GetValue(run)!,
+            Steps = parse.GetValue(steps),
+            Batch = parse.GetValue(batch),
+            LearningRate = parse.GetValue(lr),
+            KlWeight = stage == StageKind.Dvae ? parse.GetValue(klWeight) : null,
+            Seed = parse.GetValue(seed),
+            ConfigFile = parse.GetValue(config),
+            CheckpointEveryMinutes = parse.GetValue(checkpointEvery),
+            SamplesEvery = parse.GetValue(samplesEvery),
+            VocabCaptions = parse.GetValue(vocabCaptions),
+            Progress = parse.GetValue(progress),
+            LogEverySeconds = parse.GetValue(logEvery),
+            Device = parse.GetValue(device)!,
+            Threads = parse.GetValue(threads),
+        }, output, error));
+        return command;
+    }
+
+    static string Description(StageKind stage) => stage switch
+    {
+        StageKind.Dvae => "Stage 1: train the discrete VAE on rendered training images (resumes from <run>/dvae.safetensors).",
+        StageKind.Transformer => "Stage 2: train the transformer on captions and dVAE tokens (needs the dVAE; resumes from <run>/transformer.safetensors).",
+        _ => "Stage 3: train the contrastive reranker on (caption, image) pairs (resumes from <run>/reranker.safetensors).",
+    };
+}

@@ -1,0 +1,94 @@
+using DalleOrleans.Model;
+using DalleOrleans.Training.Checkpointing;
+using DalleOrleans.Training.Cli;
+using DalleOrleans.Training.Setup;
+
+namespace DalleOrleans.Training.Commands;
+
+/// <summary>
+/// `dalle-train package`: turns a finished run into a model folder (config.json, vocab.json, three
+/// safetensors, fp16 by default) through <see cref="ModelBundle.Save"/>, checks the size limit, loads the
+/// result back strictly, and writes TRAINING.md from the run's state files.
+/// </summary>
+public static class PackageCommand
+{
+    static readonly string[] BundleFiles =
+        [ModelBundle.ConfigFile, ModelBundle.VocabFile, ModelBundle.DvaeFile, ModelBundle.TransformerFile, ModelBundle.RerankerFile];
+
+    public static int Run(PackageOptions options, TextWriter output, TextWriter error)
+    {
+        RunFolder run;
+        try
+        {
+            options.Validate();
+            run = new RunFolder(options.Run);
+        }
+        catch (ArgumentException e)
+        {
+            return ExitCodes.UsageError(error, e);
+        }
+
+        var states = new Dictionary<StageKind, StageState>();
+        foreach (var stage in Enum.GetValues<StageKind>())
+        {
+            var state = StageCheckpoint.ReadState(run, stage);
+            if (state is null)
+            {
+                error.WriteLine($"error: {run.StatePath(stage)} does not exist; run `dalle-train {stage.FileStem()} --run {run.Root}` first.");
+                return ExitCodes.Failed;
+            }
+            if (!state.IsComplete && !options.AllowIncomplete)
+            {
+                error.WriteLine($"error: the {stage.FileStem()} stage is at step {state.Step} of {state.Plan.Steps}; finish it (rerun the stage command) or pass --allow-incomplete.");
+                return ExitCodes.Failed;
+            }
+            states[stage] = state;
+        }
+
+        string outFolder = Path.GetFullPath(options.Out);
+        string parent = Path.GetDirectoryName(outFolder.TrimEnd(Path.DirectorySeparatorChar))!;
+        Directory.CreateDirectory(parent);
+        string staging = Path.Combine(parent, $".{Path.GetFileName(outFolder)}.{Guid.NewGuid():N}.staging");
+        try
+        {
+            Dictionary<StageKind, long> parameters;
+            using (var bundle = ModelBundle.Load(run.Root))
+            {
+                bundle.Save(staging, options.Fp16);
+                parameters = new()
+                {
+                    [StageKind.Dvae] = bundle.Dvae.parameters().Sum(p => p.numel()),
+                    [StageKind.Transformer] = bundle.Transformer.parameters().Sum(p => p.numel()),
+                    [StageKind.Reranker] = bundle.Reranker.parameters().Sum(p => p.numel()),
+                };
+            }
+
+            long bytes = BundleFiles.Sum(f => new FileInfo(Path.Combine(staging, f)).Length);
+            double megabytes = bytes / (1024.0 * 1024.0);
+            foreach (var f in BundleFiles)
+                output.WriteLine($"  {f,-26} {new FileInfo(Path.Combine(staging, f)).Length / 1024.0,10:F1} KiB");
+            output.WriteLine($"  {"total",-26} {megabytes,10:F2} MiB (limit {options.MaxMegabytes} MiB){(options.Fp16 ? ", fp16" : "")}");
+            if (megabytes > options.MaxMegabytes)
+            {
+                error.WriteLine($"error: the bundle is {megabytes:F2} MiB, over the {options.MaxMegabytes} MiB limit{(options.Fp16 ? "" : "; try --fp16")}. Nothing was written to {outFolder}.");
+                return ExitCodes.Failed;
+            }
+
+            // The check that matters: the folder loads strictly, exactly as the service will load it.
+            using (var reloaded = ModelBundle.Load(staging))
+                output.WriteLine($"  loads back: model '{reloaded.ModelId}', {reloaded.Tokenizer.VocabSize} text ids");
+
+            Directory.CreateDirectory(outFolder);
+            foreach (var f in BundleFiles)
+                File.Move(Path.Combine(staging, f), Path.Combine(outFolder, f), overwrite: true);
+            var config = ModelConfig.FromJson(File.ReadAllText(Path.Combine(outFolder, ModelBundle.ConfigFile)));
+            AtomicFile.WriteAllText(Path.Combine(outFolder, "TRAINING.md"), TrainingRecord.Markdown(run, config, states, parameters, megabytes, options.Fp16));
+            output.WriteLine($"packaged {run.Root} → {outFolder} (with TRAINING.md)");
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+}

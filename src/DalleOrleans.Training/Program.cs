@@ -1,0 +1,3 @@
+using DalleOrleans.Training.Cli;
+
+return TrainCli.Invoke(args, Console.Out, Console.Error);

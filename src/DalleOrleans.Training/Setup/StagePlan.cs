@@ -1,0 +1,41 @@
+namespace DalleOrleans.Training.Setup;
+
+/// <summary>
+/// How long and how hard one stage trains: the numbers a stage command uses when no option overrides them.
+/// A stage's state file records the plan it ran with, so a resumed run keeps its schedule.
+/// </summary>
+/// <param name="Steps">Optimiser steps in total (the schedule's length).</param>
+/// <param name="Batch">Samples per step.</param>
+/// <param name="LearningRate">Peak step size (the dVAE: its schedule's start; it ends at a tenth of it).</param>
+/// <param name="WarmupSteps">Linear warm-up before the cosine decay (transformer and reranker).</param>
+/// <param name="MinLearningRateRatio">Where the cosine decay ends, as a fraction of the peak.</param>
+/// <param name="WeightDecay">AdamW's decoupled weight decay, applied to matrices only.</param>
+/// <param name="CaptionDropout">Share of captions replaced by the empty caption (transformer: the unconditional model for guidance).</param>
+/// <param name="KlWeight">dVAE only: the final KL weight β of its annealing schedule.</param>
+public sealed record StagePlan(
+    long Steps,
+    int Batch,
+    double LearningRate,
+    long WarmupSteps = 0,
+    double MinLearningRateRatio = 0.1,
+    double WeightDecay = 0.0,
+    double CaptionDropout = 0.0,
+    double KlWeight = 0.0)
+{
+    public const long MaxSteps = 100_000_000;
+    public const int MaxBatch = 4096;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the command-line option that is out of range.</summary>
+    public void Validate()
+    {
+        if (Steps is < 1 or > MaxSteps) throw new ArgumentException($"--steps is {Steps}; it must be between 1 and {MaxSteps}.", "steps");
+        if (Batch is < 1 or > MaxBatch) throw new ArgumentException($"--batch is {Batch}; it must be between 1 and {MaxBatch}.", "batch");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0 || LearningRate > 1)
+            throw new ArgumentException($"--lr is {LearningRate}; it must be a number in (0, 1].", "lr");
+        if (WarmupSteps < 0) throw new ArgumentException($"warmup steps is {WarmupSteps}; it must be ≥ 0.", "warmup");
+        if (!(MinLearningRateRatio is >= 0 and <= 1)) throw new ArgumentException($"min learning-rate ratio is {MinLearningRateRatio}; it must be in [0, 1].", "minLrRatio");
+        if (!(WeightDecay is >= 0 and < 1)) throw new ArgumentException($"weight decay is {WeightDecay}; it must be in [0, 1).", "weightDecay");
+        if (!(CaptionDropout is >= 0 and < 1)) throw new ArgumentException($"caption dropout is {CaptionDropout}; it must be in [0, 1).", "captionDropout");
+        if (!double.IsFinite(KlWeight) || KlWeight < 0 || KlWeight > 1000) throw new ArgumentException($"--kl-weight is {KlWeight}; it must be in [0, 1000].", "kl-weight");
+    }
+}

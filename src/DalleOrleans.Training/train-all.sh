@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Trains the shipped model from scratch or from wherever a previous run stopped:
+# dvae → transformer → reranker → package → eval. Each stage resumes from its last checkpoint and a finished
+# stage is skipped, so rerunning this script after a crash, a reboot or a kill just carries on.
+#
+#   nohup bash src/DalleOrleans.Training/train-all.sh > ~/dalle-runs/train-all.log 2>&1 &
+#   tail -f ~/dalle-runs/train-all.log          # one progress line a minute per stage
+#
+# Environment (all optional):
+#   RUN        run folder, outside the repository   (default: $HOME/dalle-runs/shapes-v1)
+#   OUT        model folder to package into          (default: models/shapes-v1)
+#   THREADS    libtorch intra-op threads              (default: half the cores, i.e. 1 here; see README.md)
+#   ARTIFACTS  private build output folder            (default: /tmp/art-train)
+#   EXTRA      extra options for every stage command, e.g. "--checkpoint-every-minutes 10"
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."                         # the repository root
+RUN="${RUN:-$HOME/dalle-runs/shapes-v1}"
+OUT="${OUT:-models/shapes-v1}"
+ARTIFACTS="${ARTIFACTS:-/tmp/art-train}"
+THREAD_OPTION=()
+if [[ -n "${THREADS:-}" ]]; then THREAD_OPTION=(--threads "$THREADS"); fi
+read -r -a EXTRA_OPTIONS <<< "${EXTRA:-}"
+
+mkdir -p "$RUN/logs"
+stamp() { date '+%Y-%m-%d %H:%M:%S'; }
+
+echo "$(stamp) building dalle-train into $ARTIFACTS"
+dotnet build src/DalleOrleans.Training -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo
+TRAIN=(dotnet "$ARTIFACTS/bin/DalleOrleans.Training/release/dalle-train.dll")
+
+# Each command's lines go to this script's output (the nohup log) and to $RUN/logs/<command>.log.
+run_logged() {
+  local name="$1"; shift
+  echo "$(stamp) ── $name: ${TRAIN[*]} $*"
+  "${TRAIN[@]}" "$@" 2>&1 | tee -a "$RUN/logs/$name.log"
+}
+
+SECONDS=0
+for stage in dvae transformer reranker; do
+  run_logged "$stage" "$stage" --run "$RUN" --progress Plain --log-every-seconds 60 "${THREAD_OPTION[@]}" "${EXTRA_OPTIONS[@]}"
+done
+run_logged package package --run "$RUN" --out "$OUT"
+run_logged eval eval --model "$OUT" --progress Plain "${THREAD_OPTION[@]}"
+echo "$(stamp) all done in $((SECONDS / 60)) min; the model is in $OUT (with TRAINING.md and EVALUATION.md)"
