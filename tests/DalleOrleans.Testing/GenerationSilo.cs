@@ -27,7 +27,7 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
         silo.AddDalleGeneration(
             new DeviceSettings { Devices = new[] { "cpu" }, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards },
             new CacheSettings { Redis = configuration[RedisProperty] ?? "" },
-            device => ModelPresets.CreateTiny(seed: 1, device: device));
+            device => ModelBundle.Load(SharedTinyModel.Folder, device));
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -37,6 +37,24 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
         });
     }
+}
+
+/// <summary>
+/// One tiny random model per test process, saved to a folder that every test silo loads. Creating the model in
+/// each silo would not do: torch's global generator is shared by the threads of parallel tests, so weights
+/// initialised concurrently could differ between silos; loaded weights cannot.
+/// </summary>
+public static class SharedTinyModel
+{
+    static readonly Lazy<string> Lazy = new(() =>
+    {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"dalle-test-model-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        using var model = ModelPresets.CreateTiny(seed: 1);
+        model.Save(folder, fp16: false);
+        return folder;
+    });
+
+    public static string Folder => Lazy.Value;
 }
 
 /// <summary>Test clients refresh their gateway list every second, so a killed silo's gateway is dropped quickly.</summary>
