@@ -30,16 +30,35 @@ dotnet build src/DalleOrleans.Training -c Release --artifacts-path "$ARTIFACTS" 
 TRAIN=(dotnet "$ARTIFACTS/bin/DalleOrleans.Training/release/dalle-train.dll")
 
 # Each command's lines go to this script's output (the nohup log) and to $RUN/logs/<command>.log.
+# libtorch 2.10 on one thread prints "Could not initialize NNPACK!" for every convolution of a batch under 16
+# (the dVAE decoding 8 candidates in eval); harmless, so it is kept out of the logs.
 run_logged() {
   local name="$1"; shift
   echo "$(stamp) ── $name: ${TRAIN[*]} $*"
-  "${TRAIN[@]}" "$@" 2>&1 | tee -a "$RUN/logs/$name.log"
+  "${TRAIN[@]}" "$@" 2>&1 | grep --line-buffered -v 'Could not initialize NNPACK' | tee -a "$RUN/logs/$name.log"
+}
+
+# A stage that dies (not a usage error, 2, nor a stop by signal, 130) is started again: it resumes from its last
+# checkpoint. Why: libtorch via TorchSharp has, rarely, aborted inside AdamW.step with a bogus scalar conversion.
+run_stage() {
+  local stage="$1" attempt code
+  for attempt in 1 2 3 4; do
+    code=0
+    run_logged "$stage" "$stage" --run "$RUN" --progress Plain --log-every-seconds 60 "${THREAD_OPTION[@]}" "${EXTRA_OPTIONS[@]}" || code=$?
+    if [[ $code -eq 0 ]]; then return 0; fi
+    if [[ $code -eq 2 || $code -eq 130 ]]; then return "$code"; fi
+    echo "$(stamp) $stage exited with $code (attempt $attempt); resuming from its last checkpoint"
+  done
+  return 1
 }
 
 SECONDS=0
-for stage in dvae transformer reranker; do
-  run_logged "$stage" "$stage" --run "$RUN" --progress Plain --log-every-seconds 60 "${THREAD_OPTION[@]}" "${EXTRA_OPTIONS[@]}"
-done
+# The reranker does not read the dVAE, so it trains beside it (one core each); the transformer needs the dVAE's codes.
+run_logged vocab vocab --run "$RUN"
+run_stage reranker & RERANKER=$!
+run_stage dvae
+wait "$RERANKER"
+run_stage transformer
 run_logged package package --run "$RUN" --out "$OUT"
 run_logged eval eval --model "$OUT" --progress Plain "${THREAD_OPTION[@]}"
 echo "$(stamp) all done in $((SECONDS / 60)) min; the model is in $OUT (with TRAINING.md and EVALUATION.md)"

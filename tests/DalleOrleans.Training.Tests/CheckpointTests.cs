@@ -12,7 +12,7 @@ public class CheckpointTests
 {
     static readonly DvaeConfig Tiny = new() { ImageSize = 64, CodebookSize = 16, HiddenWidth = 4, Groups = 4, DecoderInputWidth = 8 };
 
-    public CheckpointTests() => TorchRuntime.Initialize();
+    public CheckpointTests() => TorchThreads.Initialize(null);   // as the commands do: libtorch keeps the first setting for the process
 
     static StageState State(long step) => new() { Stage = "dvae", Step = step, Plan = new StagePlan(10, 2, 1e-3) };
 

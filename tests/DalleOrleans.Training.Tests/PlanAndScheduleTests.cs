@@ -53,7 +53,7 @@ public class PlanAndScheduleTests
     {
         var config = ShippedConfig.Model(textVocabSize: 120);
         config.Validate();
-        TorchRuntime.Initialize();
+        TorchThreads.Initialize(null);   // as the commands do: libtorch keeps the first setting for the process
         using var dvae = new DiscreteVae(config.Dvae);
         using var reranker = new ContrastiveReranker(config.Reranker);
         long parameters = config.Transformer.ParameterCount() + dvae.parameters().Sum(p => p.numel()) + reranker.parameters().Sum(p => p.numel());

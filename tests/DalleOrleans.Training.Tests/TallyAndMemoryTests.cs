@@ -31,7 +31,7 @@ public class TallyAndMemoryTests
     [Fact]
     public void TrainingStepsDoNotLeakTensors()
     {
-        TorchRuntime.Initialize();
+        TorchThreads.Initialize(null);   // as the commands do: libtorch keeps the first setting for the process
         string folder = TinyRun.NewFolder("leak");
         var config = ModelConfig.FromJson(TinyRun.ConfigJson.Replace("\"TextVocabSize\": 128", "\"TextVocabSize\": 3"));
         var tokenizer = TextTokenizer.Build(["a", "b"], 32);

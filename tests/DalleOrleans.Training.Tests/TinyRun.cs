@@ -12,9 +12,21 @@ public static class TinyRun
     }
     """;
 
+    static readonly string Root = Path.Combine(Path.GetTempPath(), "dalle-train-tests");
+
+    /// <summary>Folders of earlier test runs are removed once they are an hour old (a run in progress is younger).</summary>
+    static TinyRun()
+    {
+        if (!Directory.Exists(Root)) return;
+        foreach (var old in Directory.GetDirectories(Root).Where(d => Directory.GetCreationTimeUtc(d) < DateTime.UtcNow.AddHours(-1)))
+        {
+            try { Directory.Delete(old, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
     public static string NewFolder(string name)
     {
-        string path = Path.Combine(Path.GetTempPath(), "dalle-train-tests", $"{name}-{Guid.NewGuid():N}");
+        string path = Path.Combine(Root, $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }

@@ -81,10 +81,16 @@ public sealed class DiscreteVae : Module<Tensor, Tensor>
     /// the same count as the reconstruction, so β means what it means in the paper (whose ratio of
     /// pixel dimensions to tokens, 192, is the same as ours at 64×64 with an 8×8 grid).
     /// </remarks>
-    public DvaeLoss Loss(Tensor images, double temperature, double klWeight, Generator? generator = null)
+    /// <param name="usageWeight">
+    /// Weight of the code-usage term (0 = the paper's loss alone): ln K − H(q̄), where q̄ is q(z|x) averaged
+    /// over the batch and the grid, divided by ln K so that it lies in [0, 1].
+    /// </param>
+    public DvaeLoss Loss(Tensor images, double temperature, double klWeight, Generator? generator = null, double usageWeight = 0.0)
     {
         if (!(klWeight >= 0) || double.IsInfinity(klWeight))
             throw new ArgumentOutOfRangeException(nameof(klWeight), klWeight, "klWeight must be a finite number ≥ 0.");
+        if (!(usageWeight >= 0) || double.IsInfinity(usageWeight))
+            throw new ArgumentOutOfRangeException(nameof(usageWeight), usageWeight, "usageWeight must be a finite number ≥ 0.");
         var logits = Logits(images);                                              // (B, K, h, w)
         var logQ = logits.log_softmax(1);                                        // (B, K, h, w)
         var soft = GumbelSoftmax.Sample(logits, temperature, 1, generator);      // (B, K, h, w)
@@ -99,10 +105,13 @@ public sealed class DiscreteVae : Module<Tensor, Tensor>
         double dimsPerCell = (double)Config.Channels * Config.ImageSize * Config.ImageSize / Config.TokensPerImage;
         var total = reconstruction + (klWeight / dimsPerCell) * klPerCell.mean();       // ()
 
+        var usage = DvaeCodeUsage.Penalty(logQ);                                         // () in [0, 1]
+        if (usageWeight > 0) total = total + usageWeight * usage;
+
         Tensor mse;
         using (torch.no_grad())
             mse = (LogitLaplace.Reconstruct(mu) - images).square().mean();               // ()
-        return new DvaeLoss(total, reconstruction.detach(), klPerCell.mean().detach(), mse);
+        return new DvaeLoss(total, reconstruction.detach(), klPerCell.mean().detach(), mse, usage.detach());
     }
 
     void CheckImages(Tensor images)

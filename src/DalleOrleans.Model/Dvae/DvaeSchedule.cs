@@ -29,6 +29,9 @@ public sealed record DvaeSchedule
     /// <summary>Steps over which β rises from 0 to final.</summary>
     public long KlWarmupSteps { get; init; } = 500;
 
+    /// <summary>Weight of the code-usage term of <see cref="DiscreteVae.Loss"/> (constant; 0 = the paper's loss).</summary>
+    public double CodeUsageWeight { get; init; } = 1.0;
+
     /// <summary>Step size at step 0.</summary>
     public double StartLearningRate { get; init; } = 1e-3;
 
@@ -64,6 +67,7 @@ public sealed record DvaeSchedule
         Require(TemperatureSteps >= 0, nameof(TemperatureSteps), $"must be ≥ 0; got {TemperatureSteps}");
         Require(FinalKlWeight >= 0 && double.IsFinite(FinalKlWeight), nameof(FinalKlWeight), $"must be a finite number ≥ 0; got {FinalKlWeight}");
         Require(KlWarmupSteps >= 0, nameof(KlWarmupSteps), $"must be ≥ 0; got {KlWarmupSteps}");
+        Require(CodeUsageWeight >= 0 && double.IsFinite(CodeUsageWeight), nameof(CodeUsageWeight), $"must be a finite number ≥ 0; got {CodeUsageWeight}");
         Require(StartLearningRate > 0 && double.IsFinite(StartLearningRate), nameof(StartLearningRate), $"must be a finite number > 0; got {StartLearningRate}");
         Require(FinalLearningRate > 0 && double.IsFinite(FinalLearningRate), nameof(FinalLearningRate), $"must be a finite number > 0; got {FinalLearningRate}");
         Require(LearningRateSteps >= 0, nameof(LearningRateSteps), $"must be ≥ 0; got {LearningRateSteps}");

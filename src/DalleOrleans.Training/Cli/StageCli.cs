@@ -16,6 +16,7 @@ public static class StageCli
         var batch = new Option<int?>("--batch") { Description = $"Samples per step (default {plan.Batch})." };
         var lr = new Option<double?>("--lr") { Description = $"Peak learning rate (default {plan.LearningRate})." };
         var klWeight = new Option<double?>("--kl-weight") { Description = $"dVAE only: final KL weight β (default {ShippedConfig.Plan(StageKind.Dvae).KlWeight})." };
+        var usageWeight = new Option<double?>("--usage-weight") { Description = $"dVAE only: weight of the code-usage term (default {ShippedConfig.Plan(StageKind.Dvae).UsageWeight})." };
         var seed = CommonOptions.Seed("Seed of the data stream and the initial weights (a resumed stage keeps its own).");
         var config = CommonOptions.Config();
         var checkpointEvery = new Option<double>("--checkpoint-every-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };
@@ -37,7 +38,7 @@ public static class StageCli
         {
             run, steps, batch, lr, seed, config, checkpointEvery, samplesEvery, vocabCaptions, progress, logEvery, device, threads,
         };
-        if (stage == StageKind.Dvae) command.Options.Add(klWeight);
+        if (stage == StageKind.Dvae) { command.Options.Add(klWeight); command.Options.Add(usageWeight); }
         command.SetAction(parse => StageCommand.Run(stage, new StageOptions
         {
             Run = parse.GetValue(run)!,
@@ -45,6 +46,7 @@ public static class StageCli
             Batch = parse.GetValue(batch),
             LearningRate = parse.GetValue(lr),
             KlWeight = stage == StageKind.Dvae ? parse.GetValue(klWeight) : null,
+            UsageWeight = stage == StageKind.Dvae ? parse.GetValue(usageWeight) : null,
             Seed = parse.GetValue(seed),
             ConfigFile = parse.GetValue(config),
             CheckpointEveryMinutes = parse.GetValue(checkpointEvery),

@@ -4,6 +4,7 @@ using DalleOrleans.Training.Cli;
 using DalleOrleans.Training.Progress;
 using DalleOrleans.Training.Setup;
 using DalleOrleans.Training.Training;
+using TorchSharp;
 
 namespace DalleOrleans.Training.Commands;
 
@@ -14,18 +15,28 @@ public static class StageCommand
     public static int Run(StageKind stage, StageOptions options, TextWriter output, TextWriter error, StopSignal? stop = null)
     {
         RunFolder run;
-        StageContext context;
-        StageState? saved;
-        StagePlan plan;
+        torch.Device device;
         try
         {
             options.Validate();
             TorchThreads.Initialize(options.Threads);
-            var device = TorchRuntime.ParseDevice(options.Device, "--device");
+            device = TorchRuntime.ParseDevice(options.Device, "--device");
             run = new RunFolder(options.Run);
-            Directory.CreateDirectory(run.Root);
+        }
+        catch (ArgumentException e)
+        {
+            return ExitCodes.UsageError(error, e);
+        }
+
+        // Held from before the state is read until the last checkpoint: a second process on this stage fails here.
+        string stem = stage.FileStem();
+        using var runLock = RunLock.Acquire(Path.Combine(run.Root, $"{stem}.lock"));
+        StageContext context;
+        StageState? saved;
+        try
+        {
             saved = StageCheckpoint.ReadState(run, stage);
-            plan = options.ResolvePlan(stage, saved?.Plan);
+            var plan = options.ResolvePlan(stage, saved?.Plan);
             var (config, tokenizer) = RunSetup.Ensure(run, options.ConfigFile, options.VocabCaptions, options.Seed, output);
             context = new StageContext(run, config, tokenizer, device, plan, saved?.Seed ?? options.Seed);
         }
@@ -34,18 +45,16 @@ public static class StageCommand
             return ExitCodes.UsageError(error, e);
         }
 
-        string stem = stage.FileStem();
-        if (saved is not null && saved.Step >= plan.Steps)
+        if (saved is not null && saved.Step >= context.Plan.Steps)
         {
-            output.WriteLine($"{stem}: already trained ({saved.Step}/{plan.Steps} steps) in {run.Root}; nothing to do (pass a larger --steps to train on).");
+            output.WriteLine($"{stem}: already trained ({saved.Step}/{context.Plan.Steps} steps) in {run.Root}; nothing to do (pass a larger --steps to train on).");
             return ExitCodes.Ok;
         }
 
-        using var runLock = RunLock.Acquire(Path.Combine(run.Root, $"{stem}.lock"));
         using var trainer = StageTrainers.Create(stage, context, output);
         var state = saved is null
-            ? new StageState { Stage = stem, Plan = plan, Seed = context.Seed }
-            : StageCheckpoint.Restore(run, stage, saved, trainer.Module, trainer.Optimizer, output) with { Plan = plan };
+            ? new StageState { Stage = stem, Plan = context.Plan, Seed = context.Seed }
+            : StageCheckpoint.Restore(run, stage, saved, trainer.Module, trainer.Optimizer, output) with { Plan = context.Plan };
         state = state with { Sessions = [.. state.Sessions, SessionLine(state.Step, options)] };
 
         using var ownStop = stop is null ? new StopSignal() : null;

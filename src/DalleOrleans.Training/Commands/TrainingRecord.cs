@@ -31,8 +31,9 @@ public static class TrainingRecord
         md.AppendLine("RUN=$HOME/dalle-runs/" + config.ModelId);
         foreach (var (stage, state) in states.OrderBy(kv => kv.Key))
         {
-            md.AppendLine(string.Create(ci, $"dotnet run -c Release --project src/DalleOrleans.Training -- {stage.FileStem()} --run $RUN " +
-                                           $"--steps {state.Plan.Steps} --batch {state.Plan.Batch} --lr {state.Plan.LearningRate} --seed {state.Seed}"));
+            string kl = stage == StageKind.Dvae ? string.Create(ci, $" --kl-weight {state.Plan.KlWeight} --usage-weight {state.Plan.UsageWeight}") : "";
+            md.AppendLine(string.Create(ci, $"dotnet run -c Release --project src/DalleOrleans.Training -- {stage.FileStem()} --run $RUN ") +
+                          string.Create(ci, $"--steps {state.Plan.Steps} --batch {state.Plan.Batch} --lr {state.Plan.LearningRate} --seed {state.Seed}{kl}"));
         }
         md.AppendLine($"dotnet run -c Release --project src/DalleOrleans.Training -- package --run $RUN --out models/{config.ModelId}{(fp16 ? "" : " --fp16 false")}");
         md.AppendLine($"dotnet run -c Release --project src/DalleOrleans.Training -- eval --model models/{config.ModelId}");

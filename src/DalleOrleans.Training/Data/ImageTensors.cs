@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace DalleOrleans.Training.Data;
 
-/// <summary>Between the data set's RGB bytes (HWC) and the models' image tensors (B, 3, H, W) in [0, 1].</summary>
+/// <summary>From the data set's RGB bytes (HWC) to the models' image tensors (B, 3, H, W) in [0, 1].</summary>
 public static class ImageTensors
 {
     /// <summary>Count images of side×side RGB bytes → (Count, 3, side, side) float32 in [0, 1].</summary>
@@ -13,13 +13,5 @@ public static class ImageTensors
         return tensor(rgb, new long[] { count, side, side, 3 })        // (B, H, W, 3) uint8
             .to(device).to_type(ScalarType.Float32).div_(255f)
             .permute(0, 3, 1, 2).contiguous();                           // (B, 3, H, W)
-    }
-
-    /// <summary>(3, H, W) float image in [0, 1] → HWC RGB bytes, the layout the attribute judge reads.</summary>
-    public static byte[] ToRgb(Tensor image)
-    {
-        using var scope = NewDisposeScope();
-        return (image.detach().cpu().to_type(ScalarType.Float32).clamp(0, 1) * 255f).round()
-            .to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().data<byte>().ToArray();   // (H, W, 3)
     }
 }

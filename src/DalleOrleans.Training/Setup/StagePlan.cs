@@ -12,6 +12,7 @@ namespace DalleOrleans.Training.Setup;
 /// <param name="WeightDecay">AdamW's decoupled weight decay, applied to matrices only.</param>
 /// <param name="CaptionDropout">Share of captions replaced by the empty caption (transformer: the unconditional model for guidance).</param>
 /// <param name="KlWeight">dVAE only: the final KL weight β of its annealing schedule.</param>
+/// <param name="UsageWeight">dVAE only: weight of the code-usage term that keeps the codebook from collapsing.</param>
 public sealed record StagePlan(
     long Steps,
     int Batch,
@@ -20,7 +21,8 @@ public sealed record StagePlan(
     double MinLearningRateRatio = 0.1,
     double WeightDecay = 0.0,
     double CaptionDropout = 0.0,
-    double KlWeight = 0.0)
+    double KlWeight = 0.0,
+    double UsageWeight = 0.0)
 {
     public const long MaxSteps = 100_000_000;
     public const int MaxBatch = 4096;
@@ -37,5 +39,6 @@ public sealed record StagePlan(
         if (!(WeightDecay is >= 0 and < 1)) throw new ArgumentException($"weight decay is {WeightDecay}; it must be in [0, 1).", "weightDecay");
         if (!(CaptionDropout is >= 0 and < 1)) throw new ArgumentException($"caption dropout is {CaptionDropout}; it must be in [0, 1).", "captionDropout");
         if (!double.IsFinite(KlWeight) || KlWeight < 0 || KlWeight > 1000) throw new ArgumentException($"--kl-weight is {KlWeight}; it must be in [0, 1000].", "kl-weight");
+        if (!double.IsFinite(UsageWeight) || UsageWeight < 0 || UsageWeight > 1000) throw new ArgumentException($"--usage-weight is {UsageWeight}; it must be in [0, 1000].", "usage-weight");
     }
 }

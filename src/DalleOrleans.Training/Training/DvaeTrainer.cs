@@ -45,7 +45,7 @@ public sealed class DvaeTrainer : IStageTrainer
         var images = ImageTensors.FromRgb(batch.Rgb, batch.Size, batch.ImageSide, _device);   // (B, 3, H, W)
 
         _optimizer.zero_grad();
-        var loss = _vae.Loss(images, tau, beta);
+        var loss = _vae.Loss(images, tau, beta, usageWeight: _schedule.CodeUsageWeight);
         loss.Total.backward();
         _optimizer.step();
 
@@ -55,6 +55,7 @@ public sealed class DvaeTrainer : IStageTrainer
             new("loss", loss.Total.item<float>()),
             new("recon", loss.Reconstruction.item<float>()),
             new("kl", loss.Kl.item<float>()),
+            new("usage", loss.Usage.item<float>()),
             new("psnr", -10 * Math.Log10(Math.Max(mse, 1e-10))),
             new("tau", tau),
             new("beta", beta),

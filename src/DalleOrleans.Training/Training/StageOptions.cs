@@ -15,6 +15,8 @@ public sealed record StageOptions
     public double? LearningRate { get; init; }
     /// <summary>dVAE only: the final KL weight β.</summary>
     public double? KlWeight { get; init; }
+    /// <summary>dVAE only: the weight of the code-usage term.</summary>
+    public double? UsageWeight { get; init; }
     public int Seed { get; init; }
     public string? ConfigFile { get; init; }
     public double CheckpointEveryMinutes { get; init; } = 5;
@@ -42,6 +44,7 @@ public sealed record StageOptions
         if (Batch is < 1 or > StagePlan.MaxBatch) throw new ArgumentException($"--batch is {Batch}; it must be between 1 and {StagePlan.MaxBatch}.", "batch");
         if (LearningRate is { } lr && (!double.IsFinite(lr) || lr <= 0 || lr > 1)) throw new ArgumentException($"--lr is {lr}; it must be a number in (0, 1].", "lr");
         if (KlWeight is { } kl && (!double.IsFinite(kl) || kl < 0 || kl > 1000)) throw new ArgumentException($"--kl-weight is {kl}; it must be in [0, 1000].", "kl-weight");
+        if (UsageWeight is { } u && (!double.IsFinite(u) || u < 0 || u > 1000)) throw new ArgumentException($"--usage-weight is {u}; it must be in [0, 1000].", "usage-weight");
         if (Seed < 0) throw new ArgumentException($"--seed is {Seed}; it must be ≥ 0.", "seed");
         if (!double.IsFinite(CheckpointEveryMinutes) || CheckpointEveryMinutes <= 0 || CheckpointEveryMinutes > 24 * 60)
             throw new ArgumentException($"--checkpoint-every-minutes is {CheckpointEveryMinutes}; it must be a number in (0, 1440].", "checkpoint-every-minutes");
@@ -61,6 +64,7 @@ public sealed record StageOptions
             Batch = Batch ?? plan.Batch,
             LearningRate = LearningRate ?? plan.LearningRate,
             KlWeight = KlWeight ?? plan.KlWeight,
+            UsageWeight = UsageWeight ?? plan.UsageWeight,
         };
         // A short run (tests, smoke runs) keeps its warm-up inside the run.
         if (plan.WarmupSteps >= plan.Steps) plan = plan with { WarmupSteps = plan.Steps / 10 };
