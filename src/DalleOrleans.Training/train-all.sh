@@ -11,7 +11,7 @@
 #   OUT        model folder to package into          (default: models/shapes-v1)
 #   THREADS    libtorch intra-op threads              (default: half the cores, i.e. 1 here; see README.md)
 #   ARTIFACTS  private build output folder            (default: /tmp/art-train)
-#   EXTRA      extra options for every stage command, e.g. "--checkpoint-every-minutes 10"
+#   EXTRA      extra options for every stage command, e.g. "--samples-every 250"
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."                         # the repository root
@@ -39,12 +39,16 @@ run_logged() {
 }
 
 # A stage that dies (not a usage error, 2, nor a stop by signal, 130) is started again: it resumes from its last
-# checkpoint. Why: libtorch via TorchSharp has, rarely, aborted inside AdamW.step with a bogus scalar conversion.
+# checkpoint. Why: TorchSharp 0.107 sometimes aborts inside AdamW.step ("Expected false to be true ... toFloat at
+# Scalar.h"): a temporary Scalar's native memory is freed by the finalizer while libtorch still reads it (a missing
+# GC.KeepAlive in TorchSharp). It strikes after a garbage collection, so a large gen-0 budget (fewer collections,
+# below) makes it rare, frequent checkpoints make it cheap, and the retries make the run finish anyway.
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 run_stage() {
   local stage="$1" attempt code
-  for attempt in 1 2 3 4; do
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
     code=0
-    run_logged "$stage" "$stage" --run "$RUN" --progress Plain --log-every-seconds 60 "${THREAD_OPTION[@]}" "${EXTRA_OPTIONS[@]}" || code=$?
+    run_logged "$stage" "$stage" --run "$RUN" --progress Plain --log-every-seconds 60 --checkpoint-every-minutes 2 "${THREAD_OPTION[@]}" "${EXTRA_OPTIONS[@]}" || code=$?
     if [[ $code -eq 0 ]]; then return 0; fi
     if [[ $code -eq 2 || $code -eq 130 ]]; then return "$code"; fi
     echo "$(stamp) $stage exited with $code (attempt $attempt); resuming from its last checkpoint"
