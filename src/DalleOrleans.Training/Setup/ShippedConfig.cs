@@ -57,7 +57,7 @@ public static class ShippedConfig
         // term does the spreading instead (README.md, "dVAE"); lr 2e-3 reached the best PSNR of the short runs.
         StageKind.Dvae => new StagePlan(Steps: 3000, Batch: 32, LearningRate: 2e-3, MinLearningRateRatio: 0.1, WeightDecay: 1e-4,
             KlWeight: 0.5, UsageWeight: 3.0),
-        StageKind.Transformer => new StagePlan(Steps: 5500, Batch: 32, LearningRate: 1e-3, WarmupSteps: 200,
+        StageKind.Transformer => new StagePlan(Steps: 4000, Batch: 32, LearningRate: 1e-3, WarmupSteps: 200,
             MinLearningRateRatio: 0.1, WeightDecay: 0.01, CaptionDropout: 0.1),
         StageKind.Reranker => new StagePlan(Steps: 1500, Batch: 64, LearningRate: 5e-4, WarmupSteps: 100,
             MinLearningRateRatio: 0.1, WeightDecay: 0.01),
