@@ -5,7 +5,8 @@
 #   deploy/local-cluster.sh status   what is running
 #   deploy/local-cluster.sh down     stop everything this script started
 # Environment: MODEL (model folder, default models/shapes-v1), REDIS_PORT (6390), STATE (state folder),
-#              SILOS (2), FIRST_SILO_PORT (11111), FIRST_GATEWAY_PORT (30000), WEB_PORT (5080).
+#              SILOS (2), FIRST_SILO_PORT (11111), FIRST_GATEWAY_PORT (30000), FIRST_HTTP_PORT (8080: silo i serves
+#              /healthz, /readyz and /metrics on FIRST_HTTP_PORT+i), WEB_PORT (5080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,6 +16,7 @@ REDIS_PORT=${REDIS_PORT:-6390}
 SILOS=${SILOS:-2}
 FIRST_SILO_PORT=${FIRST_SILO_PORT:-11111}
 FIRST_GATEWAY_PORT=${FIRST_GATEWAY_PORT:-30000}
+FIRST_HTTP_PORT=${FIRST_HTTP_PORT:-8080}
 REDIS="127.0.0.1:${REDIS_PORT}"
 WEB_PORT=${WEB_PORT:-5080}
 SILO_BIN="$ROOT/silo/DalleOrleans.Silo/bin/Release/net10.0/dalle-silo.dll"
@@ -39,7 +41,7 @@ up() {
     pidfile="$STATE/silo$i.pid"
     alive "$pidfile" && continue
     Cluster__Redis="$REDIS" Cache__Redis="$REDIS" Model__Path="$MODEL" \
-    Cluster__SiloPort=$((FIRST_SILO_PORT + i)) Cluster__GatewayPort=$((FIRST_GATEWAY_PORT + i)) \
+    Cluster__SiloPort=$((FIRST_SILO_PORT + i)) Cluster__GatewayPort=$((FIRST_GATEWAY_PORT + i)) Http__Port=$((FIRST_HTTP_PORT + i)) \
     Torch__Threads=1 DOTNET_ENVIRONMENT=Production \
       nohup dotnet "$SILO_BIN" > "$STATE/silo$i.log" 2>&1 &
     echo $! > "$pidfile"
@@ -60,7 +62,8 @@ up() {
 
 Reach it with:
   dotnet run -c Release --project client/DalleOrleans.Client -- generate "a red circle" --cluster "$REDIS"
-  web page: http://127.0.0.1:${WEB_PORT}/
+  web page: http://127.0.0.1:${WEB_PORT}/    (and /readyz, /metrics there)
+  silos:    http://127.0.0.1:${FIRST_HTTP_PORT}/readyz and /metrics for silo0, port ${FIRST_HTTP_PORT}+i for silo i
 Logs: $STATE/*.log     Stop: deploy/local-cluster.sh down
 EOT
 }

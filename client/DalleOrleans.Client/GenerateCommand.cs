@@ -44,7 +44,7 @@ public static class GenerateCommand
     }
 
     /// <summary>Maps a validation error's field to the option a user typed.</summary>
-    static string OptionFor(string message) => message.Split(' ', 2)[0] switch
+    public static string OptionFor(string message) => message.Split(' ', 2)[0] switch
     {
         "guidance" => "--guidance", "temperature" => "--temperature", "top-k" => "--top-k", "top-p" => "--top-p",
         "candidates" => "--candidates", "top" => "--top", "seed" => "--seed", "prompt" => "prompt", _ => "input",
@@ -56,6 +56,7 @@ public static class GenerateCommand
         {
             // Validate what needs no model first, so a typo never waits for a silo to start.
             DalleOrleans.Grains.RequestFingerprint.ToImageRequest(request).Validate(imageVocabSize: int.MaxValue);
+            DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");    // control characters, lone surrogates
         }
         catch (ArgumentException e)
         {
@@ -91,6 +92,22 @@ public static class GenerateCommand
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error[/] ({OptionFor(e.Message)}): {e.Message}");
                 return 2;
+            }
+            catch (DalleOrleans.Grains.DeviceOverloadedException e)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error[/]: overloaded, retry later: {e.Message}");
+                return 3;
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                AnsiConsole.MarkupLine("[yellow]cancelled[/]: the generation was stopped and its device slots freed.");
+                return 130;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A device error, a lost cluster, a timeout: one line, no stack trace.
+                AnsiConsole.MarkupLineInterpolated($"[red]error[/]: the generation failed: {e.Message}");
+                return 1;
             }
             Write(result, request, outDir);
             AnsiConsole.MarkupLineInterpolated(

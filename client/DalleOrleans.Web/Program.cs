@@ -5,7 +5,7 @@ using DalleOrleans.Web.Hosting;
 WebOptions options;
 try
 {
-    options = WebOptions.Parse(args);
+    options = WebOptions.Parse(args, Environment.GetEnvironmentVariable);
 }
 catch (ArgumentException e)
 {
@@ -44,8 +44,8 @@ await using (app)
     }
     foreach (var address in app.Urls) log.LogInformation("dalle-web listening on {Address} ({Mode})", address,
         options.Embedded ? $"embedded silo, model {options.ModelPath}" : "Orleans client");
-    if (!WebAppFactory.LoopbackOnly(app))
-        log.LogWarning("dalle-web listens beyond loopback ({Urls}); the API has no authentication.", string.Join(", ", app.Urls));
+    if (!WebAppFactory.LoopbackOnly(app) && options.ApiKey is null)
+        log.LogWarning("dalle-web listens beyond loopback ({Urls}) without an API key: anyone who reaches it can start generations.", string.Join(", ", app.Urls));
 
     // Requests before a device registers get 503; say when the service is actually usable.
     _ = Task.Run(async () =>

@@ -16,6 +16,12 @@ public sealed record ClusterSettings
     public string ServiceId { get; init; } = "dalle-orleans";
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
+    /// <summary>
+    /// The address other silos and clients reach this silo on, an IP or a host name resolved at start (a container's
+    /// service name, a pod IP). Empty = loopback only, as on a single machine; set, the silo listens on every interface.
+    /// Only used with Redis clustering.
+    /// </summary>
+    public string AdvertisedAddress { get; init; } = "";
 
     public static ClusterSettings From(IConfiguration configuration)
     {
@@ -32,6 +38,8 @@ public sealed record ClusterSettings
             throw new ArgumentException($"Cluster:SiloPort and Cluster:GatewayPort are both {SiloPort}; they must differ.");
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("Cluster:ClusterId must not be empty.");
         if (string.IsNullOrWhiteSpace(ServiceId)) throw new ArgumentException("Cluster:ServiceId must not be empty.");
+        if (AdvertisedAddress.Any(char.IsWhiteSpace) || AdvertisedAddress.Contains(':') && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
+            throw new ArgumentException($"Cluster:AdvertisedAddress '{AdvertisedAddress}' must be an IP address or a host name without a port.");
     }
 
     static void CheckPort(int port, string field)

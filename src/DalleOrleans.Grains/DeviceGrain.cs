@@ -47,6 +47,7 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
     public async IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var executor = Executor;
+        using var call = executor.TrackCall();          // a draining silo waits until the caller has read the tokens
         var model = await executor.Ready;
         var request = RequestFingerprint.ToImageRequest(work.Request);
         int tokensDone = 0, finished = 0;
@@ -73,11 +74,15 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
                 else ticks.Writer.TryWrite(true);
             });
         if (!executor.TryEnqueue(streams))
-            throw new DeviceOverloadedException(
-                $"device {executor.Device} is overloaded ({executor.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
+            // Either way the generation grain moves this share to another device.
+            throw new DeviceOverloadedException(executor.Draining
+                ? $"device {executor.Device} is draining (its silo is stopping); retry on another device."
+                : $"device {executor.Device} is overloaded ({executor.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
 
         using (cancellation.Register(() => { foreach (var s in streams) s.Cancel(); }))
         {
+            // "Accepted": callers learn at once that the work is queued here rather than refused.
+            yield return new TokenUpdate { TokensDone = 0, CandidatesDone = 0 };
             await foreach (var _ in ticks.Reader.ReadAllAsync(CancellationToken.None))
                 yield return new TokenUpdate { TokensDone = Volatile.Read(ref tokensDone), CandidatesDone = streams.Count(s => s.IsComplete) };
         }
@@ -95,6 +100,7 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
     public async Task<RankedImages> DecodeAndRank(GenerationRequest request, Dictionary<int, int[]> tokens)
     {
         var executor = Executor;
+        using var call = executor.TrackCall();          // a draining silo finishes the decode before it leaves
         var model = await executor.Ready;
         var imageRequest = RequestFingerprint.ToImageRequest(request);
         imageRequest.Validate(model.Config.Transformer.ImageVocabSize);

@@ -8,10 +8,10 @@ namespace DalleOrleans.Grains;
 /// </summary>
 public sealed class GenerationClient(IGrainFactory grains)
 {
-    /// <summary>The live devices' model: id and limits. Throws when no device is registered.</summary>
+    /// <summary>The live devices' model: id and limits. Throws when no device is registered (after waiting out a moving directory).</summary>
     public async Task<DeviceInfo> ServedModelAsync()
     {
-        var devices = await grains.GetGrain<IModelDirectoryGrain>(0).Devices();
+        var devices = await grains.GetGrain<IModelDirectoryGrain>(0).LiveDevicesAsync();
         return devices.FirstOrDefault() ?? throw new InvalidOperationException("no device is available in the cluster yet; start a silo with a device and retry.");
     }
 
@@ -32,6 +32,9 @@ public sealed class GenerationClient(IGrainFactory grains)
     /// <summary>Checks every field (except the prompt's token length, which the device's tokenizer checks) and returns the fingerprint.</summary>
     public async Task<string> FingerprintAsync(GenerationRequest request)
     {
+        // Before anything is sent: Orleans encodes strings as UTF-8, which would silently turn a lone surrogate into
+        // U+FFFD, so invalid text must be refused on this side of the wire.
+        DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");
         var model = await ServedModelAsync();
         RequestFingerprint.ToImageRequest(request).Validate(model.ImageVocabSize);
         return RequestFingerprint.Compute(request, model.ModelId);
@@ -55,6 +58,7 @@ public sealed class GenerationClient(IGrainFactory grains)
                 if (await IsOrphaned(grain, generation, cancellation))           // its silo died: ask again
                 {
                     if (attempt >= 5) throw new TimeoutException("the generation lost its silo five times; giving up.");
+                    DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "call"));
                     continue;
                 }
                 return await generation;
@@ -62,6 +66,7 @@ public sealed class GenerationClient(IGrainFactory grains)
             catch (Exception e) when (attempt < 3 && !cancellation.IsCancellationRequested &&
                                       e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
             {
+                DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "call"));
                 await Task.Delay(200 * attempt, cancellation);
             }
         }

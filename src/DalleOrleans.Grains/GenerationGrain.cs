@@ -18,7 +18,7 @@ namespace DalleOrleans.Grains;
 /// on another device; per-candidate randomness makes the retried candidates identical.
 /// </remarks>
 [Reentrant]
-public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGrain> log) : Grain, IGenerationGrain
+public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipService membership, ILogger<GenerationGrain> log) : Grain, IGenerationGrain
 {
     const int MaxAttempts = 4;
     Task<GenerationResult>? _running;
@@ -35,9 +35,10 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
         string fingerprint = this.GetPrimaryKeyString();
         if (_running is null)
         {
-            var devices = await Directory.Devices();
+            var devices = await Directory.LiveDevicesAsync(cancellation: cancellation);    // waits out a directory that is moving
             if (devices.Count == 0) throw new InvalidOperationException("no device is available in the cluster; start a silo with a device and retry.");
             RequestFingerprint.ToImageRequest(request).Validate(devices[0].ImageVocabSize);   // bad input never reaches a device
+            DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");             // control characters, for callers other than GenerationClient
             string expected = RequestFingerprint.Compute(request, devices[0].ModelId);
             if (expected != fingerprint)
                 throw new ArgumentException($"this generation grain's key is not the request's fingerprint for model '{devices[0].ModelId}'; use GenerationClient.");
@@ -105,6 +106,7 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
         var cached = await cache.TryGetAsync(fingerprint, cancellation);
         double lookupMs = total.Elapsed.TotalMilliseconds;
         (cached is null ? DalleMetrics.CacheMisses : DalleMetrics.CacheHits).Add(1);
+        DalleMetrics.RecordStage("cache_lookup", lookupMs);
         if (cached is not null)
         {
             Publish(_progress with { Stage = GenerationStage.Done, CandidatesDone = request.Candidates }, final: true);
@@ -131,8 +133,8 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
                 },
             };
             await cache.SetAsync(fingerprint, result, CancellationToken.None);
-            foreach (var (stage, ms) in new[] { ("tokens", tokensMs), ("decode", ranked.DecodeMs), ("rerank", ranked.RerankMs), ("encode", ranked.EncodeMs) })
-                DalleMetrics.StageDuration.Record(ms, new KeyValuePair<string, object?>("stage", stage));
+            foreach (var (stage, ms) in new[] { ("tokens", tokensMs), ("decode", ranked.DecodeMs), ("rerank", ranked.RerankMs), ("encode", ranked.EncodeMs), ("total", total.Elapsed.TotalMilliseconds) })
+                DalleMetrics.RecordStage(stage, ms);
             Publish(_progress with { Stage = GenerationStage.Done }, final: true);
             return result;
         }
@@ -156,9 +158,12 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
         var used = new List<string>();
         var pending = Enumerable.Range(0, request.Candidates).ToList();
         var failedDevices = new HashSet<string>();
+        var overloaded = new List<string>();           // devices that refused for a full queue (alive, just busy)
         for (int attempt = 1; pending.Count > 0; attempt++)
         {
-            var devices = (await Directory.Devices()).Where(d => !failedDevices.Contains(d.Key)).ToList();
+            var devices = (await Directory.LiveDevicesAsync(cancellation: cancellation)).Where(d => !failedDevices.Contains(d.Key)).ToList();
+            if (devices.Count == 0 && overloaded.Count > 0)
+                throw new DeviceOverloadedException($"the cluster is overloaded: every device's queue is full ({string.Join("; ", overloaded)}); retry later.");
             if (devices.Count == 0) throw new InvalidOperationException("no live device is available to draw image tokens; retry later.");
             int perImage = devices[0].ImageTokens, shares = Math.Min(devices.Count, pending.Count);
             var work = Enumerable.Range(0, shares)
@@ -196,8 +201,11 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
                 {
                     log.LogWarning("Device {Device} was lost while drawing {Count} candidates; retrying elsewhere: {Error}",
                         work[i].Device.Key, work[i].Indices.Length, e.Message);
-                    failedDevices.Add(work[i].Device.Key);
-                    DalleMetrics.DeviceRetries.Add(1);
+                    // An aborted enumeration says nothing about the device (the cluster's grain directory moved when a silo left):
+                    // its share is asked again, on any device including that one. Other losses rule the device out.
+                    if (!IsAbortedEnumeration(e)) failedDevices.Add(work[i].Device.Key);
+                    if (e is DeviceOverloadedException) overloaded.Add(e.Message);
+                    DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "tokens"));
                 }
                 finally
                 {
@@ -209,8 +217,8 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
     }
 
     /// <summary>
-    /// Relays a device's updates, but while none arrives checks every <see cref="StallCheck"/> that the device is
-    /// still in the directory: a call to a silo that died can otherwise wait for its full response timeout.
+    /// Relays a device's updates, but while none arrives checks every <see cref="StallCheck"/> that the device's silo is
+    /// still alive: a call to a silo that died can otherwise wait for its full response timeout.
     /// </summary>
     async IAsyncEnumerable<TokenUpdate> WithLivenessCheck(IAsyncEnumerable<TokenUpdate> updates, string deviceKey,
         [EnumeratorCancellation] CancellationToken cancellation)
@@ -225,7 +233,7 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
                 while (await Task.WhenAny(next, Task.Delay(StallCheck, cancellation)) != next)
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    if (!(await Directory.Devices()).Any(d => d.Key == deviceKey))
+                    if (!SiloOfDeviceIsAlive(deviceKey))
                         throw new SiloUnavailableException($"device {deviceKey} left the cluster while drawing tokens.");
                 }
                 if (!await next) break;
@@ -244,6 +252,16 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
 
     static readonly TimeSpan StallCheck = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Membership, not the directory, says whether a device is gone: a draining device has left the directory (it takes
+    /// no new streams) but finishes the ones it holds while its silo is still up; giving up on it would redo that work.
+    /// </summary>
+    bool SiloOfDeviceIsAlive(string deviceKey)
+    {
+        var (siloAddress, _) = Placement.DevicePlacementDirector.ParseKey(deviceKey);
+        return membership.CurrentSnapshot.GetSiloStatus(siloAddress) is SiloStatus.Active or SiloStatus.ShuttingDown or SiloStatus.Stopping;
+    }
+
     /// <summary>Runs a call on the least loaded live device, moving to another one if its silo is lost.</summary>
     async Task<T> OnAnyDevice<T>(Func<IDeviceGrain, Task<T>> call, CancellationToken cancellation)
     {
@@ -251,7 +269,7 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
         for (int attempt = 1; ; attempt++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var device = (await Directory.Devices()).FirstOrDefault(d => !failed.Contains(d.Key))
+            var device = (await Directory.LiveDevicesAsync(cancellation: cancellation)).FirstOrDefault(d => !failed.Contains(d.Key))
                 ?? throw new InvalidOperationException("no live device is available to decode images; retry later.");
             try
             {
@@ -260,15 +278,19 @@ public sealed class GenerationGrain(IGenerationCache cache, ILogger<GenerationGr
             catch (Exception e) when (IsDeviceLoss(e) && attempt < MaxAttempts)
             {
                 log.LogWarning("Device {Device} was lost while decoding; retrying elsewhere: {Error}", device.Key, e.Message);
+                DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "decode"));
                 failed.Add(device.Key);
             }
         }
     }
 
+    static bool IsAbortedEnumeration(Exception e) => e is EnumerationAbortedException || e.InnerException is { } inner && IsAbortedEnumeration(inner);
+
     /// <summary>Failures that mean "that silo or device is gone", as opposed to a bad request or a model error.</summary>
     static bool IsDeviceLoss(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ObjectDisposedException
           or DeviceOverloadedException
+          or EnumerationAbortedException                 // the device grain's silo stopped before the stream was read to its end
         || (e is OrleansException && e is not ArgumentException)
         || e.InnerException is not null && IsDeviceLoss(e.InnerException);
 }

@@ -20,7 +20,13 @@ public static class SiloSetup
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis));
             silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
-            silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort);
+            // Containers and pods must advertise an address their peers can reach; one machine keeps to loopback.
+            if (string.IsNullOrWhiteSpace(settings.AdvertisedAddress))
+                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort);
+            else if (System.Net.IPAddress.TryParse(settings.AdvertisedAddress, out var ip))
+                silo.ConfigureEndpoints(ip, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            else
+                silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         }
         return silo;
     }

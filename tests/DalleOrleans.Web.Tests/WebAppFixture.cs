@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using DalleOrleans.Model;
 using DalleOrleans.Web.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace DalleOrleans.Web.Tests;
 
@@ -20,11 +21,16 @@ public sealed class WebAppFixture : IAsyncLifetime
 
     public const int ImageSize = 16, ImageVocab = 16, PromptTokens = 16;
 
+    /// <summary>Everything the app logs, at the levels its default configuration lets through.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
         using (var model = ModelPresets.CreateTiny(seed: 1)) model.Save(_modelDir, fp16: false);
-        Options = new WebOptions { ModelPath = _modelDir, Urls = "http://127.0.0.1:0" };
-        App = WebAppFactory.Build(Options);
+        // No rate limit here: the collection's tests (and the fuzz run) post far more than a person would.
+        // GuardedWebAppFixture tests the limiter, the API key and overload.
+        Options = new WebOptions { ModelPath = _modelDir, Urls = "http://127.0.0.1:0", RateLimit = 0 };
+        App = WebAppFactory.Build(Options, builder => builder.Logging.AddProvider(Logs));
         await App.StartAsync();
         BaseAddress = WebAppFactory.BoundAddress(App);
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

@@ -12,7 +12,7 @@ namespace DalleOrleans.Client.Bench;
 public static class BenchCommand
 {
     sealed record Options(Option<string?> Cluster, Option<int> Concurrency, Option<int?> Requests, Option<double?> Duration,
-        Option<int> Unique, Option<int> Candidates, Option<int> Top, Option<string> Model, Option<string?> Json, Option<int> Rows);
+        Option<int> Unique, Option<int> Candidates, Option<int> Top, Option<string> Model, Option<string?> Json, Option<int> Rows, Option<int> Seed);
 
     static Options Make() => new(
         new Option<string?>("--cluster") { Description = "Redis connection string of a running cluster (default: an embedded silo)." },
@@ -24,9 +24,11 @@ public static class BenchCommand
         new Option<int>("--top") { Description = "Images kept per request.", DefaultValueFactory = _ => 1 },
         new Option<string>("--model") { Description = "Model folder (embedded silo and --in-process).", DefaultValueFactory = _ => "models/shapes-v1" },
         new Option<string?>("--json") { Description = "Also write the report(s) as JSON to this file." },
-        new Option<int>("--batch-rows") { Description = "KV-cache rows of the in-process device.", DefaultValueFactory = _ => 32 });
+        new Option<int>("--batch-rows") { Description = "KV-cache rows of the in-process device.", DefaultValueFactory = _ => 32 },
+        // Consecutive runs against one cluster share its Redis cache: a new first seed keeps a later run from hitting the earlier one's results.
+        new Option<int>("--seed") { Description = "Seed of the first distinct request; request u uses seed + u.", DefaultValueFactory = _ => 0 });
 
-    static IEnumerable<Option> All(Options o) => new Option[] { o.Cluster, o.Concurrency, o.Requests, o.Duration, o.Unique, o.Candidates, o.Top, o.Model, o.Json, o.Rows };
+    static IEnumerable<Option> All(Options o) => new Option[] { o.Cluster, o.Concurrency, o.Requests, o.Duration, o.Unique, o.Candidates, o.Top, o.Model, o.Json, o.Rows, o.Seed };
 
     static LoadPlan Plan(ParseResult p, Options o)
     {
@@ -34,7 +36,7 @@ public static class BenchCommand
         double? duration = p.GetValue(o.Duration);
         if (requests is null && duration is null) requests = 20;
         return new LoadPlan(p.GetValue(o.Concurrency), requests, duration is { } s ? TimeSpan.FromSeconds(s) : null,
-            p.GetValue(o.Unique), p.GetValue(o.Candidates), p.GetValue(o.Top));
+            p.GetValue(o.Unique), p.GetValue(o.Candidates), p.GetValue(o.Top), p.GetValue(o.Seed));
     }
 
     public static Command Create()

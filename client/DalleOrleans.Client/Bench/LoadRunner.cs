@@ -15,6 +15,7 @@ public sealed record LoadPlan(int Concurrency, int? Requests, TimeSpan? Duration
         if (UniquePrompts is < 1 or > 1_000_000) throw new ArgumentException($"unique-prompts is {UniquePrompts}; it must be between 1 and 1000000.");
         if (Candidates is < 1 or > 64) throw new ArgumentException($"candidates is {Candidates}; it must be between 1 and 64.");
         if (Top < 1 || Top > Candidates) throw new ArgumentException($"top is {Top}; it must be between 1 and candidates ({Candidates}).");
+        if (Seed0 < 0) throw new ArgumentException($"seed is {Seed0}; it must be 0 or more.");
     }
 
     static readonly string[] Captions =

@@ -31,7 +31,7 @@ public static class GenerationBodyReader
         if (!http.HasJsonContentType())
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
                 $"the body must be JSON: send Content-Type: application/json (got '{http.ContentType ?? "none"}')."));
-        if (http.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
+        if (http.ContentLength > maxBytes) return (null, TooLarge(http, maxBytes));
 
         byte[]? bytes;
         try
@@ -42,8 +42,12 @@ public static class GenerationBodyReader
         {
             return (null, Problems.Status(e.StatusCode, "Unreadable request body", e.Message));
         }
-        if (bytes is null) return (null, TooLarge(maxBytes));
+        if (bytes is null) return (null, TooLarge(http, maxBytes));
         if (bytes.Length == 0) return (null, Problems.BadInput("prompt", "the body is empty; send a JSON object with at least \"prompt\"."));
+
+        // JsonDocument checks structure, not text: invalid UTF-8 would only throw later, when a string is read.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            return (null, Problems.BadInput(null, "the body is not valid UTF-8 text; send JSON encoded as UTF-8.", "Malformed JSON"));
 
         JsonDocument document;
         try
@@ -52,7 +56,11 @@ public static class GenerationBodyReader
         }
         catch (JsonException e)
         {
-            return (null, Problems.BadInput(null, $"the body is not valid JSON: {e.Message}", "Malformed JSON"));
+            // Name the field when the broken value is one of ours ("temperature": NaN): the caller learns what to fix.
+            string? field = FieldBeforeError(bytes);
+            return (null, field is not null && Expected.TryGetValue(field, out var expected)
+                ? Problems.BadInput(field, $"{field} is not valid JSON ({e.Message}); {field} must be {expected}.", "Malformed JSON")
+                : Problems.BadInput(null, $"the body is not valid JSON: {e.Message}", "Malformed JSON"));
         }
         using (document)
         {
@@ -68,6 +76,8 @@ public static class GenerationBodyReader
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in root.EnumerateObject())
         {
+            if (!TryName(property, out _))
+                return (null, Problems.BadInput(null, "a field name is not valid text (an unpaired UTF-16 surrogate escape).", "Malformed request"));
             string? field = InputError.Fields.FirstOrDefault(f => string.Equals(f, property.Name, StringComparison.OrdinalIgnoreCase));
             if (field is null)
                 return (null, Problems.BadInput(property.Name,
@@ -81,6 +91,12 @@ public static class GenerationBodyReader
         {
             body = root.Deserialize<GenerationBody>(ApiJson.Input);
         }
+        catch (JsonException e) when (e.InnerException is InvalidOperationException { Message: var m } && m.Contains("UTF-16"))
+        {
+            // An escaped lone surrogate ("\ud800") is valid JSON but not valid text.
+            string field = FieldOf(e.Path);
+            return (null, Problems.BadInput(field, $"{field} is not valid text: it holds an unpaired UTF-16 surrogate escape; send well-formed Unicode."));
+        }
         catch (JsonException e)
         {
             string field = FieldOf(e.Path);
@@ -90,6 +106,38 @@ public static class GenerationBodyReader
         if (body?.Prompt is null)
             return (null, Problems.BadInput("prompt", "prompt is missing; it must be a non-empty string describing the image."));
         return (body.ToRequest(), null);
+    }
+
+    /// <summary>Reading a name unescapes it, which throws for an escaped lone surrogate ("\ud800").</summary>
+    static bool TryName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
+    }
+
+    /// <summary>The top-level property whose value the JSON reader was on when the body stopped being JSON.</summary>
+    static string? FieldBeforeError(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 16 });
+        string? last = null;
+        try
+        {
+            while (reader.Read())
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1) last = reader.GetString();
+            return null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return last is null ? null : InputError.Fields.FirstOrDefault(f => string.Equals(f, last, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     /// <summary>Copies at most <paramref name="maxBytes"/>; null when the body is longer (chunked bodies carry no length).</summary>
@@ -106,7 +154,17 @@ public static class GenerationBodyReader
         return buffer.ToArray();
     }
 
-    static IResult TooLarge(int maxBytes) =>
+    /// <summary>
+    /// 413, and the connection closes after it: the rest of the body is never read, so the connection could not carry
+    /// another request (a client reusing it would see its next response end prematurely).
+    /// </summary>
+    static IResult TooLarge(HttpRequest http, int maxBytes)
+    {
+        http.HttpContext.Response.Headers.Connection = "close";
+        return TooLargeProblem(maxBytes);
+    }
+
+    static IResult TooLargeProblem(int maxBytes) =>
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "Request body too large", $"the body must be at most {maxBytes} bytes.");
 
     /// <summary>"$.candidates" → "candidates"; the deserializer reports the path of the value it could not read.</summary>

@@ -13,7 +13,11 @@ public static class GenerationEndpoints
     public static void MapGenerationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/generations");
-        api.MapPost("", Create);
+        // Only starting work is limited and guarded: reads are addressed by an unguessable fingerprint (SHA-256 of
+        // the whole request), and the page's EventSource and <img> cannot send headers.
+        api.MapPost("", Create)
+            .RequireRateLimiting(RateLimits.GenerationPolicy)
+            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<ApiKeyCheck>());
         api.MapGet("/{id}", Get);
         api.MapGet("/{id}/events", Events);
         api.MapGet("/{id}/images/{rank}.png", Image);
@@ -36,8 +40,7 @@ public static class GenerationEndpoints
         }
         catch (TooManyGenerationsException e)
         {
-            http.Response.Headers.RetryAfter = "5";
-            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Too many generations", e.Message);
+            return Overloaded(http, e.Message);
         }
         catch (Exception e) when (ClusterUnavailable(e))
         {
@@ -45,9 +48,16 @@ public static class GenerationEndpoints
             return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", e.Message);
         }
 
+        // Wait (briefly) until a device has taken the work, so a full cluster is refused here, with a 429, rather than
+        // showing up later as a failed generation.
+        bool started = job.Snapshot().Status == JobStatus.Running;      // 202 for new or running work, even if it ends while we wait
+        var admitted = await job.WaitForAdmissionAsync(AdmissionWait, http.RequestAborted);
+        if (admitted is { Status: JobStatus.Failed, Error.Status: StatusCodes.Status429TooManyRequests })
+            return Overloaded(http, admitted.Error.Detail);
+
         var view = GenerationViews.Of(job);
         // Finished already (same request posted before): the answer is here, no need to poll.
-        return view.Status == JobStatus.Running ? Results.Accepted(view.Links.Self, view) : Results.Ok(view);
+        return started ? Results.Accepted(view.Links.Self, view) : Results.Ok(view);
     }
 
     static IResult Get(string id, GenerationStore store)
@@ -84,6 +94,18 @@ public static class GenerationEndpoints
         // "download" is read by hand: a typed bool would turn "?download=1" into a binding failure.
         bool attachment = download is "true" or "1";
         return new PngResult(image.Png, attachment ? $"dalle-{id[..12]}-{image.Rank}.png" : null);
+    }
+
+    /// <summary>How long a POST waits for a device to accept its candidates before answering 202 anyway.</summary>
+    static readonly TimeSpan AdmissionWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>Seconds a refused caller is asked to wait: a generation on the shipped model takes about this long.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    static IResult Overloaded(HttpContext http, string detail)
+    {
+        http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Status(StatusCodes.Status429TooManyRequests, "Overloaded, retry later", detail);
     }
 
     /// <summary>The cluster could not be asked: no device yet, a silo or gateway gone, a call timed out.</summary>

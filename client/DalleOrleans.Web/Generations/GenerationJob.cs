@@ -79,6 +79,32 @@ public sealed class GenerationJob
         return signal.WaitAsync(cancellation);
     }
 
+    /// <summary>
+    /// Waits until a device has accepted the work (the cluster reports the token stage), the job has finished, or
+    /// <paramref name="timeout"/> passes; returns the state seen last. A refused job is then already failed.
+    /// </summary>
+    public async Task<JobSnapshot> WaitForAdmissionAsync(TimeSpan timeout, CancellationToken cancellation)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        limit.CancelAfter(timeout);
+        var state = Snapshot();
+        try
+        {
+            // A "failed" stage can arrive by the progress relay before the job's own failure: wait for the latter.
+            while (state.Status == JobStatus.Running &&
+                   (state.Progress.Stage < GenerationStage.Tokens || state.Progress.Stage is GenerationStage.Failed or GenerationStage.Cancelled))
+            {
+                await WaitForChangeAsync(state.Version, limit.Token);
+                state = Snapshot();
+            }
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            state = Snapshot();
+        }
+        return state;
+    }
+
     void Update(Func<JobSnapshot, JobSnapshot?> change)
     {
         TaskCompletionSource fired;

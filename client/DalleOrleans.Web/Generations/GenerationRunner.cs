@@ -38,6 +38,11 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
             var (field, message) = InputError.Describe(e);
             job.Fail(new JobError(StatusCodes.Status400BadRequest, "Invalid generation request", message, field));
         }
+        catch (DeviceOverloadedException e)
+        {
+            // Every device's admission queue was full: refused at once, the caller should come back later.
+            job.Fail(new JobError(StatusCodes.Status429TooManyRequests, "Overloaded, retry later", e.Message, null));
+        }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             job.Fail(new JobError(StatusCodes.Status503ServiceUnavailable, "Front end stopping", "the web front end is shutting down; retry.", null));

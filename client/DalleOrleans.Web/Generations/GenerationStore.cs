@@ -2,7 +2,7 @@ using DalleOrleans.Abstractions;
 
 namespace DalleOrleans.Web.Generations;
 
-/// <summary>Thrown when too many generations are running from this front end; the API answers 503.</summary>
+/// <summary>Thrown when too many generations are running from this front end; the API answers 429 with Retry-After.</summary>
 public sealed class TooManyGenerationsException(int limit)
     : Exception($"{limit} generations are already running on this front end; retry in a moment.");
 
@@ -57,6 +57,12 @@ public sealed class GenerationStore(int maxFinished, int maxRunning)
     public int Count
     {
         get { lock (_gate) return _jobs.Count; }
+    }
+
+    /// <summary>Generations still running (the ones <c>maxRunning</c> bounds).</summary>
+    public int RunningCount
+    {
+        get { lock (_gate) return _jobs.Values.Count(j => !j.IsFinished); }
     }
 
     void EvictFinished()

@@ -25,7 +25,7 @@ public static class OrleansBackend
                 SiloPort = FreePort.Next(), GatewayPort = FreePort.Next(), ClusterId = options.ClusterId, ServiceId = options.ServiceId,
             };
             builder.UseOrleans(silo => silo.UseDalleCluster(settings)
-                .AddDalleGeneration(new DeviceSettings { Path = options.ModelPath }, new CacheSettings()));
+                .AddDalleGeneration(new DeviceSettings { Path = options.ModelPath, MaxQueuedStreams = options.MaxQueuedStreams }, new CacheSettings()));
         }
         else
         {

@@ -31,7 +31,10 @@ public static class WebAppFactory
         builder.Services.AddSingleton(new GenerationStore(options.MaxResults, options.MaxRunning));
         builder.Services.AddSingleton(RequestValidator.For(options));
         builder.Services.AddSingleton<GenerationRunner>();
+        builder.Services.AddSingleton(new ApiKeyCheck(options.ApiKey));
+        builder.Services.AddGenerationRateLimiter(options);
         builder.AddOrleansBackend(options);
+        builder.AddOperations(options);          // /healthz, /readyz, /metrics (Api/OperationsEndpoints.cs)
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -48,8 +51,10 @@ public static class WebAppFactory
             http.Response.Headers["Referrer-Policy"] = "no-referrer";
             return next(http);
         });
+        app.UseRateLimiter();
         app.MapEmbeddedFiles();
         app.MapHealth();
+        app.MapOperations();
         app.MapGenerationApi();
         return app;
     }

@@ -10,6 +10,11 @@ const promptInput = document.getElementById('prompt');
 const conversation = document.getElementById('conversation');
 const template = document.getElementById('entry-template');
 const serviceStatus = document.getElementById('service-status');
+const apiKeyInput = document.getElementById('api-key');
+
+// The key lives in this tab's session storage only: it survives a reload, not the tab.
+apiKeyInput.value = sessionStorage.getItem('dalle-api-key') ?? '';
+apiKeyInput.addEventListener('change', () => sessionStorage.setItem('dalle-api-key', apiKeyInput.value.trim()));
 
 form.addEventListener('submit', event => {
   event.preventDefault();
@@ -33,9 +38,12 @@ function readOptions() {
 async function submit(body) {
   const entry = addEntry(body);
   try {
+    const headers = { 'Content-Type': 'application/json', 'Accept': 'application/json' };
+    const key = apiKeyInput.value.trim();
+    if (key) headers['X-Api-Key'] = key;       // only starting a generation needs it; reads are by unguessable id
     const response = await fetch('/api/generations', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+      headers,
       body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => null);

@@ -23,7 +23,7 @@ public sealed class DeviceExecutor : IDisposable
     readonly TaskCompletionSource<ModelBundle> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Func<TorchSharp.torch.Device, ModelBundle> _load;
     volatile bool _stopping;
-    int _queued, _active;
+    int _queued, _active, _calls;
     long _steps;
 
     public DeviceExecutor(string device, Func<TorchSharp.torch.Device, ModelBundle> load, DeviceSettings settings, ILogger log)
@@ -53,7 +53,7 @@ public sealed class DeviceExecutor : IDisposable
         if (Interlocked.Add(ref _queued, streams.Count) > _settings.MaxQueuedStreams)
         {
             Interlocked.Add(ref _queued, -streams.Count);
-            DalleMetrics.StreamsRejected.Add(streams.Count);
+            DalleMetrics.StreamsRejected.Add(streams.Count, new KeyValuePair<string, object?>(DalleMetrics.DeviceTag, Device));
             return false;
         }
         foreach (var s in streams) _waiting.Enqueue(s);
@@ -75,11 +75,49 @@ public sealed class DeviceExecutor : IDisposable
         return done.Task;
     }
 
-    /// <summary>Stops taking new streams; completes when the running and queued ones are done.</summary>
+    Exception? _fault;
+
+    /// <summary>
+    /// Fault drills and tests: the next decode step that has streams to run throws <paramref name="fault"/> instead,
+    /// taking the same recovery path as a real device error (its streams fail, a fresh batcher takes over).
+    /// </summary>
+    public void InjectStepFault(Exception fault)
+    {
+        Volatile.Write(ref _fault, fault);
+        _wake.Set();
+    }
+
+    /// <summary>Grain calls in progress on this device (token streams being relayed, decodes); see <see cref="TrackCall"/>.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>
+    /// Counts a grain call until it is disposed. A token stream is finished for its caller only once the caller has read
+    /// its last update: the silo must not deactivate the device grain before that, or the caller's enumeration aborts
+    /// and the finished work is lost. <see cref="DrainAsync"/> waits for these calls too.
+    /// </summary>
+    public IDisposable TrackCall()
+    {
+        Interlocked.Increment(ref _calls);
+        return new CallScope(this);
+    }
+
+    sealed class CallScope(DeviceExecutor executor) : IDisposable
+    {
+        int _done;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) Interlocked.Decrement(ref executor._calls);
+        }
+    }
+
+    /// <summary>
+    /// Stops taking new streams; completes when the running and queued ones are done and every call in progress has
+    /// handed its results over.
+    /// </summary>
     public async Task DrainAsync(CancellationToken cancellation)
     {
         Draining = true;
-        while (QueuedStreams + ActiveStreams > 0) await Task.Delay(20, cancellation);
+        while (QueuedStreams + ActiveStreams + Calls > 0) await Task.Delay(20, cancellation);
     }
 
     void Loop()
@@ -114,9 +152,10 @@ public sealed class DeviceExecutor : IDisposable
                 }
                 try
                 {
+                    if (Interlocked.Exchange(ref _fault, null) is { } fault) throw fault;
                     int stepped = batcher.Step();
-                    DalleMetrics.BatchSize.Record(stepped);
-                    DalleMetrics.ImageTokens.Add(stepped);
+                    DalleMetrics.BatchSize.Record(stepped, new KeyValuePair<string, object?>(DalleMetrics.DeviceTag, Device));
+                    DalleMetrics.ImageTokens.Add(stepped, new KeyValuePair<string, object?>(DalleMetrics.DeviceTag, Device));
                     Interlocked.Increment(ref _steps);
                 }
                 catch (Exception e)

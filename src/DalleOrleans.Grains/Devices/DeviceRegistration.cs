@@ -34,6 +34,7 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
         catch (OperationCanceledException) { return; }
         catch (Exception e) { log.LogError("Devices of this silo failed to load; none is registered: {Error}", e.Message); return; }
         var directory = grains.GetGrain<IModelDirectoryGrain>(0);
+        var announced = new HashSet<string>();
         while (!stopping.IsCancellationRequested)
         {
             foreach (var executor in host.Executors)
@@ -48,6 +49,10 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
                         QueuedStreams = executor.QueuedStreams, Draining = executor.Draining,
                         ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
                     });
+                    // Once per device: operators (and deploy/scale-scenario.sh) read from it when new capacity is routable.
+                    if (announced.Add(executor.Device))
+                        log.LogInformation("Device {Device} ({Key}, model {Model}, {Rows} rows) registered with the model directory",
+                            executor.Device, KeyOf(executor), model.ModelId, executor.MaxBatchRows);
                 }
                 catch (Exception e) when (!stopping.IsCancellationRequested)
                 {
@@ -68,7 +73,14 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
             try
             {
                 await directory.Deregister(KeyOf(executor));   // stop routing new work here first
-                await executor.DrainAsync(cancellation);        // then let running streams finish
+                int running = executor.ActiveStreams + executor.QueuedStreams;
+                long steps = executor.Steps;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                log.LogInformation("Device {Device} deregistered from the model directory; draining {Running} running or queued streams ({Calls} calls in progress)",
+                    executor.Device, running, executor.Calls);
+                await executor.DrainAsync(cancellation);        // then let running streams finish and reach their callers
+                log.LogInformation("Device {Device} drained: every stream finished in {Ms:F0} ms ({Running} were running or queued at deregistration; {Steps} decode steps)",
+                    executor.Device, clock.Elapsed.TotalMilliseconds, running, executor.Steps - steps);
             }
             catch (Exception e)
             {
