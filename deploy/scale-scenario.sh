@@ -185,7 +185,11 @@ DRAIN_AT=$SECONDS
 kill -TERM "${SILO_PID[0]}"
 # A stopping silo turns unready first, so a load balancer or Kubernetes stops sending it traffic.
 unready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${FIRST_HTTP_PORT}/readyz")" != 200 ]; }
-wait_for 10 "silo 0 turning unready after SIGTERM" unready && log "silo 0 /readyz answers $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${FIRST_HTTP_PORT}/readyz" || true) ($((SECONDS - DRAIN_AT)) s after SIGTERM)" || true
+if wait_for 10 "silo 0 turning unready after SIGTERM" unready; then
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${FIRST_HTTP_PORT}/readyz" || true)
+  [ "$code" = 000 ] && code="nothing (its listener has closed)"
+  log "silo 0 /readyz answers $code ($((SECONDS - DRAIN_AT)) s after SIGTERM)"
+fi
 DRAIN_CODE=
 if wait_for 60 "silo 0 exiting after SIGTERM" bash -c "! kill -0 ${SILO_PID[0]} 2>/dev/null"; then
   wait "${SILO_PID[0]}" && DRAIN_CODE=0 || DRAIN_CODE=$?
