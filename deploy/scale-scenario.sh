@@ -126,7 +126,7 @@ tokens_of() {
 
 start_silo 0
 start_silo 1
-wait_for "$STARTUP" "silos 0 and 1 registering their devices" bash -c "grep -q 'registered with the model directory' '$STATE/silo0.log' && grep -q 'registered with the model directory' '$STATE/silo1.log'" \
+wait_for "$STARTUP" "silos 0 and 1 registering their devices" bash -c "grep -qs 'registered with the model directory' '$STATE/silo0.log' && grep -qs 'registered with the model directory' '$STATE/silo1.log'" \
   || exit 1
 log "silos 0 and 1 are up and registered ($((SECONDS - STARTED)) s)"
 

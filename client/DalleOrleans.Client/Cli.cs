@@ -17,6 +17,7 @@ public static class Cli
         BenchCommand.Create(),
         ModelCommand.Create(),
         SelfCheckCommand.Create(),
+        Capacity.CapacityCommand.Create(),
     };
 
     /// <summary>
