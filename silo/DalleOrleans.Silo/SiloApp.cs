@@ -34,6 +34,8 @@ public static class SiloApp
             silo.UseDalleCluster(settings.Cluster).AddDalleGeneration(settings.Devices, settings.Cache);
             if (settings.Dashboard.Enabled) silo.AddDashboard(o => o.CounterUpdateIntervalMs = settings.Dashboard.CounterUpdateIntervalMs);
         });
+        // Stopping waits for the devices to drain (DeviceRegistration) up to Model:DrainSeconds, not the host's 30 s default.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Devices.DrainSeconds));
         builder.Services.AddHealthChecks().AddSiloReadiness();
         builder.Services.AddPrometheusMetrics("dalle-silo");
         Listen(builder, settings);

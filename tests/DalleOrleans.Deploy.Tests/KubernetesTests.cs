@@ -93,6 +93,8 @@ public sealed class KubernetesTests
         Assert.Equal("cuda", compose.Value.Get("build").Get("args").Get("TORCH_BACKEND").Text());
         int grace = int.Parse(Resource("Deployment", "dalle-silo").Get("spec").Get("template").Get("spec").Get("terminationGracePeriodSeconds").Text()!);
         Assert.True(grace >= 60, "silos need time to drain running generations when stopped");
+        Assert.True(grace > new DalleOrleans.Grains.Devices.DeviceSettings().DrainSeconds,
+            "the pod's grace period must outlast the silo's own drain time (Model:DrainSeconds), or Kubernetes kills it mid-drain");
     }
 
     [Fact]

@@ -99,6 +99,7 @@ public sealed class SiloHttpSettingsTests
     [InlineData("--Dashboard:Enabled=true --Dashboard:Port=8080", "Http:Port and Dashboard:Port are both 8080")]
     [InlineData("--Dashboard:Enabled=true --Dashboard:Port=0", "Dashboard:Port is 0")]
     [InlineData("--Cluster:AdvertisedAddress=silo1:11111", "Cluster:AdvertisedAddress 'silo1:11111'")]
+    [InlineData("--Model:DrainSeconds=0", "Model:DrainSeconds is 0; it must be between 1 and 3600")]
     public void BadSettingsNameTheKeyAndItsLimit(string arguments, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => SiloApp.Build(arguments.Split(' ')));
@@ -114,5 +115,13 @@ public sealed class SiloHttpSettingsTests
             Assert.False(settings.Http.Enabled);
             Assert.IsType<NoServer>(app.Services.GetRequiredService<IServer>());
         }
+    }
+
+    [Fact]
+    public async Task StoppingWaitsModelDrainSecondsForTheDevicesToDrain()
+    {
+        var (app, _) = SiloApp.Build([$"--Model:Path={DalleOrleans.Testing.SharedTinyModel.Folder}", "--Http:Port=0", "--Model:DrainSeconds=95"]);
+        await using (app)
+            Assert.Equal(TimeSpan.FromSeconds(95), app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
     }
 }

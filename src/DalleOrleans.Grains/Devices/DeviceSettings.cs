@@ -24,6 +24,13 @@ public sealed record DeviceSettings
     /// <c>ShardPlanner</c> suggests a value from device memory.</summary>
     public int ShardsPerPipeline { get; init; } = 1;
 
+    /// <summary>
+    /// Seconds a stopping silo gives its devices to finish their running streams (the host's shutdown timeout).
+    /// Why: the generic host's default, 30 s, is shorter than a large model's generation, which would then be cut
+    /// mid-drain and redrawn elsewhere. Keep it under the orchestrator's grace period (Kubernetes: 180 s in deploy/k8s).
+    /// </summary>
+    public int DrainSeconds { get; init; } = 120;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("Model:Path must name the model folder.");
@@ -32,6 +39,7 @@ public sealed record DeviceSettings
             throw new ArgumentException($"Model:Devices lists a device twice: {string.Join(", ", Devices)}.");
         if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
         if (ShardsPerPipeline is < 1 or > 1024) throw new ArgumentException($"Model:ShardsPerPipeline is {ShardsPerPipeline}; it must be between 1 and the model's layer count.");
+        if (DrainSeconds is < 1 or > 3600) throw new ArgumentException($"Model:DrainSeconds is {DrainSeconds}; it must be between 1 and 3600.");
         if (MaxQueuedStreams is < 1 or > 1_000_000) throw new ArgumentException($"Model:MaxQueuedStreams is {MaxQueuedStreams}; it must be between 1 and 1000000.");
     }
 }
