@@ -13,8 +13,6 @@ namespace DalleOrleans.Web.Tests;
 /// </summary>
 public sealed class GuardedWebAppFixture : IAsyncLifetime
 {
-    readonly string _modelDir = Path.Combine(Path.GetTempPath(), $"dalle-web-guarded-{Guid.NewGuid():N}");
-
     public const string ApiKey = "test-key-0123456789abcdef";
     public const int RateLimit = 5, MaxQueuedStreams = 8, MaxRunning = 2;
 
@@ -27,10 +25,9 @@ public sealed class GuardedWebAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using (var model = ModelPresets.CreateTiny(seed: 1)) model.Save(_modelDir, fp16: false);
         Options = new WebOptions
         {
-            ModelPath = _modelDir, Urls = "http://127.0.0.1:0", ApiKey = ApiKey, RateLimit = RateLimit, RateWindowSeconds = 3600,
+            ModelPath = DalleOrleans.Testing.SharedTinyModel.Folder, Urls = "http://127.0.0.1:0", ApiKey = ApiKey, RateLimit = RateLimit, RateWindowSeconds = 3600,
             MaxQueuedStreams = MaxQueuedStreams, MaxRunning = MaxRunning,
         };
         App = WebAppFactory.Build(Options);
@@ -61,7 +58,6 @@ public sealed class GuardedWebAppFixture : IAsyncLifetime
             await App.StopAsync(stopping.Token);
             await App.DisposeAsync();
         }
-        try { Directory.Delete(_modelDir, recursive: true); } catch (IOException) { }
     }
 }
 

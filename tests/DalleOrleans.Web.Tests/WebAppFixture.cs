@@ -12,8 +12,6 @@ namespace DalleOrleans.Web.Tests;
 /// </summary>
 public sealed class WebAppFixture : IAsyncLifetime
 {
-    readonly string _modelDir = Path.Combine(Path.GetTempPath(), $"dalle-web-model-{Guid.NewGuid():N}");
-
     public WebApplication App { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
@@ -26,10 +24,9 @@ public sealed class WebAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using (var model = ModelPresets.CreateTiny(seed: 1)) model.Save(_modelDir, fp16: false);
         // No rate limit here: the collection's tests (and the fuzz run) post far more than a person would.
         // GuardedWebAppFixture tests the limiter, the API key and overload.
-        Options = new WebOptions { ModelPath = _modelDir, Urls = "http://127.0.0.1:0", RateLimit = 0 };
+        Options = new WebOptions { ModelPath = DalleOrleans.Testing.SharedTinyModel.Folder, Urls = "http://127.0.0.1:0", RateLimit = 0 };
         App = WebAppFactory.Build(Options, builder => builder.Logging.AddProvider(Logs));
         await App.StartAsync();
         BaseAddress = WebAppFactory.BoundAddress(App);
@@ -73,7 +70,6 @@ public sealed class WebAppFixture : IAsyncLifetime
             await App.StopAsync(stopping.Token);
             await App.DisposeAsync();
         }
-        try { Directory.Delete(_modelDir, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -30,7 +30,7 @@ public sealed record DvaeSchedule
     public long KlWarmupSteps { get; init; } = 500;
 
     /// <summary>Weight of the code-usage term of <see cref="DiscreteVae.Loss"/> (constant; 0 = the paper's loss).</summary>
-    public double CodeUsageWeight { get; init; } = 1.0;
+    public double CodeUsageWeight { get; init; } = 0.0;
 
     /// <summary>Step size at step 0.</summary>
     public double StartLearningRate { get; init; } = 1e-3;
