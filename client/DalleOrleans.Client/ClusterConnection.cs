@@ -27,8 +27,10 @@ public sealed class ClusterConnection : IAsyncDisposable
     public GenerationClient Client { get; }
     public bool Embedded { get; }
 
+    /// <param name="cache">The embedded silo's cache (default: in-memory); `bench cache` passes a Redis one.</param>
+    /// <param name="devices">Adjusts the embedded silo's device settings (`bench compare --previews`).</param>
     public static async Task<ClusterConnection> OpenAsync(string? cluster, string modelPath, string clusterId = "dalle", string serviceId = "dalle-orleans",
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, CacheSettings? cache = null, Func<DeviceSettings, DeviceSettings>? devices = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -40,7 +42,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                 throw new ArgumentException($"--model: the model folder '{modelPath}' does not exist.");
             var settings = new ClusterSettings { SiloPort = FreePort.Next(), GatewayPort = FreePort.Next(), ClusterId = clusterId, ServiceId = serviceId };
             builder.UseOrleans(silo => silo.UseDalleCluster(settings)
-                .AddDalleGeneration(new DeviceSettings { Path = modelPath }, new CacheSettings()));
+                .AddDalleGeneration((devices ?? (d => d))(new DeviceSettings { Path = modelPath }), cache ?? new CacheSettings()));
         }
         else
         {

@@ -63,4 +63,12 @@ public sealed record GenerationProgress
     [Id(4)] public int CandidatesDone { get; init; }
     [Id(5)] public int Candidates { get; init; }
     [Id(6)] public string? Error { get; init; }
+    /// <summary>
+    /// Candidate 0 partly drawn, as a PNG whose unfinished rows are grey. Set on the report that brings a new preview
+    /// and on the first report a new watcher gets; null on the others, so a preview crosses the wire once per watcher:
+    /// keep the last one seen.
+    /// </summary>
+    [Id(7)] public byte[]? PreviewPng { get; init; }
+    /// <summary>Image tokens of candidate 0 in the latest preview (0: none yet).</summary>
+    [Id(8)] public int PreviewTokens { get; init; }
 }

@@ -59,6 +59,13 @@ public sealed record TokenUpdate
     [Id(1)] public int CandidatesDone { get; init; }
     /// <summary>Set in the last update: candidate index → its image tokens.</summary>
     [Id(2)] public Dictionary<int, int[]>? Tokens { get; init; }
+    /// <summary>
+    /// A partial-image preview of candidate 0 (PNG), set only on the update that brings a new one (the share that draws
+    /// candidate 0 renders one every few grid rows; see <c>PartialPreview</c>). Null on every other update.
+    /// </summary>
+    [Id(3)] public byte[]? PreviewPng { get; init; }
+    /// <summary>Image tokens of candidate 0 that <see cref="PreviewPng"/> shows.</summary>
+    [Id(4)] public int PreviewTokens { get; init; }
 }
 
 /// <summary>

@@ -17,7 +17,12 @@ public static class DalleMetrics
 
     /// <summary>Attribute naming the device (pipeline) a measurement comes from.</summary>
     public const string DeviceTag = "dalle.device";
-    /// <summary>Attribute naming a generation stage: cache_lookup, tokens, decode, rerank, encode, total.</summary>
+    /// <summary>
+    /// Attribute naming a generation stage: cache_lookup, tokens, decode, rerank, encode, total; and the cluster's own hops,
+    /// which `dalle bench compare` reads to say where the cluster's extra time goes: client_fingerprint (the client's
+    /// model lookup), directory (one model-directory call), tokens_accepted (call → the device's first update),
+    /// decode_call (the decode/rerank round trip as the generation grain sees it).
+    /// </summary>
     public const string StageTag = "dalle.stage";
     /// <summary>Attribute naming what was retried after a silo loss: tokens (a device's share), decode, call (the whole request).</summary>
     public const string RetryTag = "dalle.retry";

@@ -52,6 +52,11 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
         var request = RequestFingerprint.ToImageRequest(work.Request);
         int tokensDone = 0, finished = 0;
         var ticks = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        // Previews: the share that draws candidate 0 snapshots its tokens every few grid rows (on the device thread);
+        // the relay loop below renders the latest snapshot on the device between steps and sends it on.
+        int previewEvery = work.CandidateIndices.Contains(0)
+            ? PartialPreview.Interval(model.Config.Dvae.GridSize, host.Settings.PreviewsPerImage) : 0;
+        int[]? previewDue = null;
         CandidateStream[] streams = Array.Empty<CandidateStream>();
         try
         {
@@ -66,7 +71,12 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             onToken: s =>
             {
                 Interlocked.Increment(ref tokensDone);
-                if (s.Generated % 8 == 0) ticks.Writer.TryWrite(true);      // progress, at most one pending tick
+                if (previewEvery > 0 && (int)s.Tag! == 0 && s.Generated % previewEvery == 0 && !s.IsComplete)
+                {
+                    Volatile.Write(ref previewDue, s.Tokens.ToArray());
+                    ticks.Writer.TryWrite(true);
+                }
+                else if (s.Generated % 8 == 0) ticks.Writer.TryWrite(true);      // progress, at most one pending tick
             },
             onFinished: _ =>
             {
@@ -84,7 +94,15 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             // "Accepted": callers learn at once that the work is queued here rather than refused.
             yield return new TokenUpdate { TokensDone = 0, CandidatesDone = 0 };
             await foreach (var _ in ticks.Reader.ReadAllAsync(CancellationToken.None))
-                yield return new TokenUpdate { TokensDone = Volatile.Read(ref tokensDone), CandidatesDone = streams.Count(s => s.IsComplete) };
+            {
+                var partial = Interlocked.Exchange(ref previewDue, null);
+                var preview = partial is null ? null : await RenderPreview(executor, partial);
+                yield return new TokenUpdate
+                {
+                    TokensDone = Volatile.Read(ref tokensDone), CandidatesDone = streams.Count(s => s.IsComplete),
+                    PreviewPng = preview, PreviewTokens = preview is null ? 0 : partial!.Length,
+                };
+            }
         }
 
         var failure = streams.Select(s => s.Failure).FirstOrDefault(f => f is not null);
@@ -95,6 +113,22 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             TokensDone = tokensDone, CandidatesDone = streams.Length,
             Tokens = streams.ToDictionary(s => (int)s.Tag!, s => s.ImageTokens),
         };
+    }
+
+    /// <summary>
+    /// Renders a preview on the device thread, between decode steps. Best effort: a preview that cannot be rendered
+    /// (the device is stopping) is skipped, never a reason to fail the candidates.
+    /// </summary>
+    static async Task<byte[]?> RenderPreview(DeviceExecutor executor, int[] tokensSoFar)
+    {
+        try
+        {
+            return await executor.Run(m => PartialPreview.Render(m, tokensSoFar));
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     public async Task<RankedImages> DecodeAndRank(GenerationRequest request, Dictionary<int, int[]> tokens)

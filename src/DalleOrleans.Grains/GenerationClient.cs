@@ -47,7 +47,9 @@ public sealed class GenerationClient(IGrainFactory grains)
     public async Task<GenerationResult> GenerateAsync(GenerationRequest request, IProgress<GenerationProgress>? progress = null,
         CancellationToken cancellation = default)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         string fingerprint = await FingerprintAsync(request);
+        DalleMetrics.RecordStage("client_fingerprint", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var grain = grains.GetGrain<IGenerationGrain>(fingerprint);
         for (int attempt = 1; ; attempt++)
         {

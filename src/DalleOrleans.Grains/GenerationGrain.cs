@@ -25,6 +25,8 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
     CancellationTokenSource? _cancel;
     int _waiters;
     GenerationProgress _progress = new();
+    byte[]? _previewPng;
+    string _modelId = "";                            // the model the fingerprint was checked against: the result's model                             // the latest partial preview, for watchers that join later
     readonly List<Channel<GenerationProgress>> _watchers = new();
 
     /// <summary>Generations actually run (not joined, not served from the cache) per fingerprint in this process: for tests.</summary>
@@ -35,13 +37,14 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         string fingerprint = this.GetPrimaryKeyString();
         if (_running is null)
         {
-            var devices = await Directory.LiveDevicesAsync(cancellation: cancellation);    // waits out a directory that is moving
+            var devices = await ListDevices(fresh: true, cancellation);    // waits out a directory that is moving
             if (devices.Count == 0) throw new InvalidOperationException("no device is available in the cluster; start a silo with a device and retry.");
             RequestFingerprint.ToImageRequest(request).Validate(devices[0].ImageVocabSize);   // bad input never reaches a device
             DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");             // control characters, for callers other than GenerationClient
             string expected = RequestFingerprint.Compute(request, devices[0].ModelId);
             if (expected != fingerprint)
                 throw new ArgumentException($"this generation grain's key is not the request's fingerprint for model '{devices[0].ModelId}'; use GenerationClient.");
+            _modelId = devices[0].ModelId;
         }
         if (_running is null)
         {
@@ -76,7 +79,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         if (_running is null) yield break;
         var channel = Channel.CreateBounded<GenerationProgress>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropOldest });
         _watchers.Add(channel);
-        channel.Writer.TryWrite(_progress);
+        channel.Writer.TryWrite(_progress with { PreviewPng = _previewPng });
         try
         {
             await foreach (var p in channel.Reader.ReadAllAsync(cancellation)) yield return p;
@@ -89,9 +92,33 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
 
     IModelDirectoryGrain Directory => GrainFactory.GetGrain<IModelDirectoryGrain>(0);
 
+    IReadOnlyList<DeviceInfo>? _listing;
+    long _listedAt;
+
+    /// <summary>
+    /// The directory's live devices. One request used to ask the directory four times (validation, token shares, decode,
+    /// model id); each is a grain call through the scheduler. A listing younger than <see cref="ListingReuse"/> is reused
+    /// unless <paramref name="fresh"/> is asked for (validation, and every retry after a device was lost, so a failure
+    /// always sees the directory's current view). Device loads in the listing only change at registration refreshes
+    /// (every few seconds), so reusing it for a second does not change which device is picked.
+    /// </summary>
+    async Task<IReadOnlyList<DeviceInfo>> ListDevices(bool fresh, CancellationToken cancellation)
+    {
+        if (!fresh && _listing is { Count: > 0 } recent && Stopwatch.GetElapsedTime(_listedAt) < ListingReuse) return recent;
+        long started = Stopwatch.GetTimestamp();
+        _listing = await Directory.LiveDevicesAsync(cancellation: cancellation);
+        _listedAt = Stopwatch.GetTimestamp();
+        DalleMetrics.RecordStage("directory", Stopwatch.GetElapsedTime(started, _listedAt).TotalMilliseconds);
+        return _listing;
+    }
+
+    static readonly TimeSpan ListingReuse = TimeSpan.FromSeconds(1);
+
     void Publish(GenerationProgress progress, bool final = false)
     {
-        _progress = progress;
+        // A preview's PNG travels once per watcher: on the report that brings it (here) or in a new watcher's first report.
+        if (progress.PreviewPng is not null) _previewPng = progress.PreviewPng;
+        _progress = progress with { PreviewPng = null };
         foreach (var w in _watchers)
         {
             w.Writer.TryWrite(progress);
@@ -102,6 +129,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
     async Task<GenerationResult> RunAsync(GenerationRequest request, string fingerprint, CancellationToken cancellation)
     {
         var total = Stopwatch.StartNew();
+        _previewPng = null;
         Publish(new GenerationProgress { Fingerprint = fingerprint, Stage = GenerationStage.CacheLookup, Candidates = request.Candidates });
         var cached = await cache.TryGetAsync(fingerprint, cancellation);
         double lookupMs = total.Elapsed.TotalMilliseconds;
@@ -121,10 +149,13 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
             double tokensMs = tokenClock.Elapsed.TotalMilliseconds;
 
             Publish(_progress with { Stage = GenerationStage.Decoding });
-            var ranked = await OnAnyDevice(d => d.DecodeAndRank(request, tokens), cancellation);
+            long decodeCall = Stopwatch.GetTimestamp();
+            var ranked = await OnAnyDevice(d => d.DecodeAndRank(request, tokens), devicesUsed.FirstOrDefault(), cancellation);
+            // The hop's own cost is decode_call minus the device's decode + rerank + encode.
+            DalleMetrics.RecordStage("decode_call", Stopwatch.GetElapsedTime(decodeCall).TotalMilliseconds);
             var result = new GenerationResult
             {
-                Prompt = request.Prompt, Images = ranked.Images, Fingerprint = fingerprint, ModelId = (await Directory.Devices()).FirstOrDefault()?.ModelId ?? "",
+                Prompt = request.Prompt, Images = ranked.Images, Fingerprint = fingerprint, ModelId = _modelId,
                 CacheHit = false, Devices = devicesUsed,
                 Timings = new StageTimes
                 {
@@ -161,7 +192,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         var overloaded = new List<string>();           // devices that refused for a full queue (alive, just busy)
         for (int attempt = 1; pending.Count > 0; attempt++)
         {
-            var devices = (await Directory.LiveDevicesAsync(cancellation: cancellation)).Where(d => !failedDevices.Contains(d.Key)).ToList();
+            var devices = (await ListDevices(fresh: attempt > 1, cancellation)).Where(d => !failedDevices.Contains(d.Key)).ToList();
             if (devices.Count == 0 && overloaded.Count > 0)
                 throw new DeviceOverloadedException($"the cluster is overloaded: every device's queue is full ({string.Join("; ", overloaded)}); retry later.");
             if (devices.Count == 0) throw new InvalidOperationException("no live device is available to draw image tokens; retry later.");
@@ -175,8 +206,12 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
                 var device = GrainFactory.GetGrain<IDeviceGrain>(w.Device.Key);
                 var job = new TokenWork { Fingerprint = fingerprint, Request = request, CandidateIndices = w.Indices };
                 Dictionary<int, int[]>? result = null;
+                long called = Stopwatch.GetTimestamp();
+                bool accepted = false;
                 await foreach (var update in WithLivenessCheck(device.DrawTokens(job, cancellation), w.Device.Key, cancellation))
                 {
+                    // Call → first update ("accepted"): what it costs to reach the device and queue the streams.
+                    if (!accepted) { accepted = true; DalleMetrics.RecordStage("tokens_accepted", Stopwatch.GetElapsedTime(called).TotalMilliseconds); }
                     inFlight[share] = update.TokensDone;
                     if (update.Tokens is not null) result = update.Tokens;
                     int done = tokens.Count * perImage + inFlight.Sum();
@@ -184,6 +219,8 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
                     {
                         Stage = GenerationStage.Tokens, TokensDone = done, TokensTotal = request.Candidates * perImage,
                         CandidatesDone = perImage == 0 ? 0 : done / perImage,
+                        PreviewPng = update.PreviewPng,
+                        PreviewTokens = update.PreviewPng is null ? _progress.PreviewTokens : update.PreviewTokens,
                     });
                 }
                 return result ?? throw new InvalidOperationException($"device {w.Device.Key} ended without tokens.");
@@ -262,24 +299,31 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         return membership.CurrentSnapshot.GetSiloStatus(siloAddress) is SiloStatus.Active or SiloStatus.ShuttingDown or SiloStatus.Stopping;
     }
 
-    /// <summary>Runs a call on the least loaded live device, moving to another one if its silo is lost.</summary>
-    async Task<T> OnAnyDevice<T>(Func<IDeviceGrain, Task<T>> call, CancellationToken cancellation)
+    /// <summary>
+    /// Runs a call on <paramref name="preferred"/> (a device that drew this request's tokens) while its silo is up, else
+    /// on the least loaded live device, moving to another one if its silo is lost. Why the preference: a draining device
+    /// has left the directory but still finishes what it started, and in a one-silo cluster it is the only device there
+    /// is; its drain waits a quiet spell for this follow-up call (<see cref="DeviceExecutor.DrainAsync"/>).
+    /// </summary>
+    async Task<T> OnAnyDevice<T>(Func<IDeviceGrain, Task<T>> call, string? preferred, CancellationToken cancellation)
     {
         var failed = new HashSet<string>();
         for (int attempt = 1; ; attempt++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var device = (await Directory.LiveDevicesAsync(cancellation: cancellation)).FirstOrDefault(d => !failed.Contains(d.Key))
-                ?? throw new InvalidOperationException("no live device is available to decode images; retry later.");
+            string key = preferred is not null && !failed.Contains(preferred) && SiloOfDeviceIsAlive(preferred)
+                ? preferred
+                : (await ListDevices(fresh: attempt > 1, cancellation)).FirstOrDefault(d => !failed.Contains(d.Key))?.Key
+                  ?? throw new InvalidOperationException("no live device is available to decode images; retry later.");
             try
             {
-                return await call(GrainFactory.GetGrain<IDeviceGrain>(device.Key));
+                return await call(GrainFactory.GetGrain<IDeviceGrain>(key));
             }
             catch (Exception e) when (IsDeviceLoss(e) && attempt < MaxAttempts)
             {
-                log.LogWarning("Device {Device} was lost while decoding; retrying elsewhere: {Error}", device.Key, e.Message);
+                log.LogWarning("Device {Device} was lost while decoding; retrying elsewhere: {Error}", key, e.Message);
                 DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "decode"));
-                failed.Add(device.Key);
+                failed.Add(key);
             }
         }
     }

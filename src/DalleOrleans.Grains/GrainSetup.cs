@@ -22,6 +22,7 @@ public static class GrainSetup
         silo.Services.AddSingleton(sp => new DeviceHost(devices, sp.GetRequiredService<ILoggerFactory>(), loadModel));
         silo.Services.AddSingleton<DeviceRegistration>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceRegistration>());
+        silo.Services.AddHostedService<DrainOnStopping>();           // drains before the host stops any service
         if (string.IsNullOrWhiteSpace(cache.Redis))
             silo.Services.AddSingleton<IGenerationCache>(new MemoryGenerationCache(cache));
         else

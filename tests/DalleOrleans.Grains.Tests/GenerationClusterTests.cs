@@ -46,6 +46,40 @@ public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<G
         Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
     }
 
+    [Fact]
+    public async Task TheShareThatDrawsCandidateZeroSendsPartialPreviewsAtWholeGridRows()
+    {
+        await cluster.WaitForDevices(1);
+        var device = (await cluster.Grains.GetGrain<IModelDirectoryGrain>(0).Devices()).First();
+        var request = Request("a blue square on black", seed: 300);
+        var fingerprint = await cluster.Client.FingerprintAsync(request);
+        var updates = new List<TokenUpdate>();
+        await foreach (var update in cluster.Grains.GetGrain<IDeviceGrain>(device.Key).DrawTokens(
+                           new TokenWork { Fingerprint = fingerprint, Request = request, CandidateIndices = new[] { 0, 1 } }))
+            updates.Add(update);
+
+        var previews = updates.Where(u => u.PreviewPng is not null).ToList();
+        Assert.NotEmpty(previews);
+        int grid = (int)Math.Sqrt(device.ImageTokens);              // tiny model: 4×4 tokens, previews after rows 1, 2 and 3
+        Assert.All(previews, p => Assert.Contains(p.PreviewTokens, new[] { grid, 2 * grid, 3 * grid }));
+        Assert.Equal(previews.Select(p => p.PreviewTokens).OrderBy(t => t), previews.Select(p => p.PreviewTokens));
+        foreach (var p in previews)
+        {
+            var (rgb, w, h) = PngCodec.DecodeRgb(p.PreviewPng!);
+            Assert.Equal((16, 16), (w, h));
+            int firstGreyRow = p.PreviewTokens / grid * (h / grid);
+            Assert.All(rgb.Skip(firstGreyRow * w * 3), b => Assert.Equal(128, b));     // rows still to be drawn
+        }
+        Assert.NotNull(updates[^1].Tokens);
+
+        // A share without candidate 0 sends none: one preview per generation is enough for a watcher.
+        var other = new List<TokenUpdate>();
+        await foreach (var update in cluster.Grains.GetGrain<IDeviceGrain>(device.Key).DrawTokens(
+                           new TokenWork { Fingerprint = fingerprint, Request = request, CandidateIndices = new[] { 2, 3 } }))
+            other.Add(update);
+        Assert.All(other, u => Assert.Null(u.PreviewPng));
+    }
+
     [Theory]
     [InlineData(0, 1, 1.0, "candidates")]
     [InlineData(4, 5, 1.0, "top")]

@@ -5,7 +5,7 @@ namespace DalleOrleans.Web.Tests;
 
 public sealed record GenerationDto(string Id, string Status, string Prompt, ProgressDto Progress, ResultDto? Result, ErrorDto? Error, LinksDto Links);
 
-public sealed record ProgressDto(string Stage, int TokensDone, int TokensTotal, int CandidatesDone, int Candidates);
+public sealed record ProgressDto(string Stage, int TokensDone, int TokensTotal, int CandidatesDone, int Candidates, int PreviewTokens, string? PreviewUrl);
 
 public sealed record ResultDto(string ModelId, bool CacheHit, TimingsDto Timings, List<ImageDto> Images);
 

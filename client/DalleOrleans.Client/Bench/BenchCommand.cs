@@ -7,14 +7,15 @@ namespace DalleOrleans.Client.Bench;
 /// <summary>
 /// `dalle bench`: a bounded load against the cluster (or an embedded silo, or with --in-process the same
 /// pipeline without Orleans) → requests/s, images/s, latency percentiles, cache hit rate, errors.
-/// `dalle bench compare`: the in-process baseline and the embedded cluster in one run, with their ratios.
+/// Subcommands: `compare` (cluster vs in-process at concurrency 1 and N, with a stage breakdown), `batching`, `cache`
+/// and `memory` (see their classes).
 /// </summary>
 public static class BenchCommand
 {
-    sealed record Options(Option<string?> Cluster, Option<int> Concurrency, Option<int?> Requests, Option<double?> Duration,
+    internal sealed record Options(Option<string?> Cluster, Option<int> Concurrency, Option<int?> Requests, Option<double?> Duration,
         Option<int> Unique, Option<int> Candidates, Option<int> Top, Option<string> Model, Option<string?> Json, Option<int> Rows, Option<int> Seed);
 
-    static Options Make() => new(
+    internal static Options Make() => new(
         new Option<string?>("--cluster") { Description = "Redis connection string of a running cluster (default: an embedded silo)." },
         new Option<int>("--concurrency") { Description = "Concurrent callers (1..1024).", DefaultValueFactory = _ => 4 },
         new Option<int?>("--requests") { Description = "Requests in total (1..1000000)." },
@@ -28,9 +29,9 @@ public static class BenchCommand
         // Consecutive runs against one cluster share its Redis cache: a new first seed keeps a later run from hitting the earlier one's results.
         new Option<int>("--seed") { Description = "Seed of the first distinct request; request u uses seed + u.", DefaultValueFactory = _ => 0 });
 
-    static IEnumerable<Option> All(Options o) => new Option[] { o.Cluster, o.Concurrency, o.Requests, o.Duration, o.Unique, o.Candidates, o.Top, o.Model, o.Json, o.Rows, o.Seed };
+    internal static IEnumerable<Option> All(Options o) => new Option[] { o.Cluster, o.Concurrency, o.Requests, o.Duration, o.Unique, o.Candidates, o.Top, o.Model, o.Json, o.Rows, o.Seed };
 
-    static LoadPlan Plan(ParseResult p, Options o)
+    internal static LoadPlan Plan(ParseResult p, Options o)
     {
         int? requests = p.GetValue(o.Requests);
         double? duration = p.GetValue(o.Duration);
@@ -58,32 +59,15 @@ public static class BenchCommand
             return report.Errors == 0 ? 0 : 1;
         }));
 
-        var c = Make();
-        var compare = new Command("compare", "Run the in-process baseline and the embedded cluster in one process and print their ratios.");
-        foreach (var option in All(c).Where(x => x != c.Cluster)) compare.Options.Add(option);
-        compare.SetAction(async (p, ct) => await Guard(async () =>
-        {
-            var plan = Plan(p, c);
-            plan.Validate();
-            var baseline = await RunInProcess(plan, p.GetValue(c.Model)!, p.GetValue(c.Rows), ct);
-            var cluster = await RunCluster(plan, null, p.GetValue(c.Model)!, ct);
-            Print(new[] { baseline, cluster });
-            var ratios = new
-            {
-                latencyP50 = cluster.P50Ms / baseline.P50Ms,
-                latencyP99 = cluster.P99Ms / baseline.P99Ms,
-                throughput = cluster.RequestsPerSecond / baseline.RequestsPerSecond,
-            };
-            AnsiConsole.MarkupLineInterpolated(
-                $"cluster / in-process: latency p50 [bold]{ratios.latencyP50:F2}×[/], p99 {ratios.latencyP99:F2}×, throughput [bold]{ratios.throughput:F2}×[/]");
-            await WriteJson(p.GetValue(c.Json), new { reports = new[] { baseline, cluster }, ratios });
-            return baseline.Errors + cluster.Errors == 0 ? 0 : 1;
-        }));
-        bench.Subcommands.Add(compare);
+        // Cluster-level measurements (issue #8), one mode each; every figure is a ratio or a distribution from one run.
+        bench.Subcommands.Add(CompareBench.Create());
+        bench.Subcommands.Add(BatchingBench.Create());
+        bench.Subcommands.Add(CacheBench.Create());
+        bench.Subcommands.Add(MemoryBench.Create());
         return bench;
     }
 
-    static async Task<int> Guard(Func<Task<int>> run)
+    internal static async Task<int> Guard(Func<Task<int>> run)
     {
         try { return await run(); }
         catch (ArgumentException e)
@@ -109,7 +93,7 @@ public static class BenchCommand
             (r, token) => connection.Client.GenerateAsync(r, cancellation: token), ct);
     }
 
-    static void Print(IEnumerable<LoadReport> reports)
+    internal static void Print(IEnumerable<LoadReport> reports)
     {
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;     // logs and BENCHMARKS.md want whole rows
         var table = new Table().AddColumns("mode", "conc.", "requests", "errors", "req/s", "images/s", "cand./s", "p50 ms", "p95 ms", "p99 ms", "cache hits");
@@ -121,7 +105,7 @@ public static class BenchCommand
             AnsiConsole.MarkupLineInterpolated($"[yellow]{r.Mode}: first error: {r.FirstError}[/]");
     }
 
-    static async Task WriteJson(string? path, object value)
+    internal static async Task WriteJson(string? path, object value)
     {
         if (string.IsNullOrEmpty(path)) return;
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(value, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));

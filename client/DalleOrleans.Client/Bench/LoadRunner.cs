@@ -35,7 +35,32 @@ public sealed record LoadPlan(int Concurrency, int? Requests, TimeSpan? Duration
 
 /// <summary>The measurements of one run.</summary>
 public sealed record LoadReport(string Mode, int Concurrency, int Requests, int Errors, double Seconds, double RequestsPerSecond,
-    double ImagesPerSecond, double CandidatesPerSecond, double P50Ms, double P95Ms, double P99Ms, double CacheHitRate, string? FirstError);
+    double ImagesPerSecond, double CandidatesPerSecond, double P50Ms, double P95Ms, double P99Ms, double CacheHitRate, string? FirstError)
+{
+    /// <summary>Every successful request's latency, sorted; kept so that runs taken in turns can be merged.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyList<double> LatenciesMs { get; init; } = Array.Empty<double>();
+    [System.Text.Json.Serialization.JsonIgnore] internal int Images { get; init; }
+    [System.Text.Json.Serialization.JsonIgnore] internal int Hits { get; init; }
+
+    public static double Percentile(IReadOnlyList<double> sorted, double q) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    /// <summary>
+    /// One report from several windows of the same mode (taken in turns with another mode, so that a shared machine's
+    /// changing load falls on both alike): counts and seconds add up, percentiles come from every latency.
+    /// </summary>
+    public static LoadReport Merge(IReadOnlyList<LoadReport> windows)
+    {
+        var first = windows[0];
+        var latencies = windows.SelectMany(w => w.LatenciesMs).OrderBy(x => x).ToArray();
+        double seconds = windows.Sum(w => w.Seconds);
+        int ok = latencies.Length, images = windows.Sum(w => w.Images), hits = windows.Sum(w => w.Hits);
+        return new LoadReport(first.Mode, first.Concurrency, windows.Sum(w => w.Requests), windows.Sum(w => w.Errors), seconds, ok / seconds,
+            images / seconds, windows.Sum(w => w.CandidatesPerSecond * w.Seconds) / seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95),
+            Percentile(latencies, 0.99), ok == 0 ? 0 : (double)hits / ok, windows.Select(w => w.FirstError).FirstOrDefault(e => e is not null))
+        { LatenciesMs = latencies, Images = images, Hits = hits };
+    }
+}
 
 /// <summary>Runs a <see cref="LoadPlan"/> with C concurrent callers against any generate function and measures it.</summary>
 public static class LoadRunner
@@ -81,9 +106,9 @@ public static class LoadRunner
         await Task.WhenAll(Enumerable.Range(0, plan.Concurrency).Select(_ => Task.Run(Worker, cancellation)));
         double seconds = clock.Elapsed.TotalSeconds;
         latencies.Sort();
-        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+        double P(double q) => LoadReport.Percentile(latencies, q);
         int ok = latencies.Count;
         return new LoadReport(mode, plan.Concurrency, ok + errors, errors, seconds, ok / seconds, images / seconds, candidates / seconds,
-            P(0.50), P(0.95), P(0.99), ok == 0 ? 0 : (double)hits / ok, firstError);
+            P(0.50), P(0.95), P(0.99), ok == 0 ? 0 : (double)hits / ok, firstError) { LatenciesMs = latencies, Images = images, Hits = hits };
     }
 }

@@ -29,7 +29,7 @@ public static class EventStream
             while (true)
             {
                 var state = job.Snapshot();
-                var progress = GenerationViews.Progress(state.Progress);
+                var progress = GenerationViews.Progress(job.Id, state.Progress);
                 if (progress != sent)
                 {
                     await SendAsync(response, "progress", progress, cancellation);

@@ -18,9 +18,14 @@ public static class GenerationEndpoints
         api.MapPost("", Create)
             .RequireRateLimiting(RateLimits.GenerationPolicy)
             .AddEndpointFilter(app.ServiceProvider.GetRequiredService<ApiKeyCheck>());
+        // Cancelling is guarded like starting: it stops work that every identical request shares.
+        api.MapDelete("/{id}", Cancel)
+            .RequireRateLimiting(RateLimits.GenerationPolicy)
+            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<ApiKeyCheck>());
         api.MapGet("/{id}", Get);
         api.MapGet("/{id}/events", Events);
         api.MapGet("/{id}/images/{rank}.png", Image);
+        api.MapGet("/{id}/preview.png", Preview);
     }
 
     static async Task<IResult> Create(HttpContext http, GenerationRunner runner, WebOptions options)
@@ -65,6 +70,33 @@ public static class GenerationEndpoints
         if (!RequestFingerprint.IsWellFormed(id)) return Problems.BadId(id);
         var job = store.Find(id);
         return job is null ? Problems.UnknownId(id) : Results.Ok(GenerationViews.Of(job));
+    }
+
+    /// <summary>
+    /// DELETE: stops a running generation (a closed page sends it too). The job ends as failed with stage "cancelled";
+    /// its batch rows are freed once no other caller of the cluster waits for the same request.
+    /// </summary>
+    static IResult Cancel(string id, GenerationStore store)
+    {
+        if (!RequestFingerprint.IsWellFormed(id)) return Problems.BadId(id);
+        var job = store.Find(id);
+        if (job is null) return Problems.UnknownId(id);
+        if (!job.Cancel())
+            return Problems.Status(StatusCodes.Status409Conflict, "Generation finished", $"generation {id} has already finished; there is nothing to cancel.");
+        return Results.Accepted(GenerationViews.SelfPath(id), GenerationViews.Of(job));
+    }
+
+    /// <summary>The latest partial preview of candidate 0 (it changes while the generation runs: not cacheable).</summary>
+    static IResult Preview(string id, GenerationStore store)
+    {
+        if (!RequestFingerprint.IsWellFormed(id)) return Problems.BadId(id);
+        var job = store.Find(id);
+        if (job is null) return Problems.UnknownId(id);
+        var png = job.Snapshot().Progress.PreviewPng;
+        if (png is null)
+            return Problems.Status(StatusCodes.Status404NotFound, "No preview yet",
+                $"generation {id} has no partial preview (yet): previews come every few image rows while tokens are drawn; cached results have none.");
+        return new PngResult(png, null, immutable: false);
     }
 
     static async Task<IResult> Events(string id, GenerationStore store, HttpContext http)

@@ -10,8 +10,12 @@ public sealed record GenerationView(
 
 public sealed record RequestView(string Prompt, int Candidates, int Top, long Seed, double Temperature, int TopK, double TopP, double Guidance);
 
-/// <summary>One progress report: the stage, image tokens drawn of the total, and candidates finished.</summary>
-public sealed record ProgressView(GenerationStage Stage, int TokensDone, int TokensTotal, int CandidatesDone, int Candidates);
+/// <summary>
+/// One progress report: the stage, image tokens drawn of the total, and candidates finished; with a partial preview of
+/// candidate 0 once one exists (<c>PreviewUrl</c> changes with every new preview).
+/// </summary>
+public sealed record ProgressView(GenerationStage Stage, int TokensDone, int TokensTotal, int CandidatesDone, int Candidates,
+    int PreviewTokens, string? PreviewUrl);
 
 public sealed record ResultView(string ModelId, bool CacheHit, StageTimes Timings, IReadOnlyList<string> Devices, IReadOnlyList<ImageView> Images);
 
@@ -26,6 +30,7 @@ public static class GenerationViews
 {
     public static string SelfPath(string id) => $"/api/generations/{id}";
     public static string ImagePath(string id, int rank) => $"/api/generations/{id}/images/{rank}.png";
+    public static string PreviewPath(string id) => $"/api/generations/{id}/preview.png";
 
     public static GenerationView Of(GenerationJob job) => Of(job, job.Snapshot());
 
@@ -35,14 +40,15 @@ public static class GenerationViews
         return new GenerationView(
             job.Id, state.Status, r.Prompt,
             new RequestView(r.Prompt, r.Candidates, r.Top, r.Seed, r.Temperature, r.TopK, r.TopP, r.GuidanceScale),
-            Progress(state.Progress),
+            Progress(job.Id, state.Progress),
             state.Result is { } result ? Result(job.Id, result) : null,
             state.Error is { } e ? new ErrorView(e.Status, e.Title, e.Detail, e.Field) : null,
             new LinksView(SelfPath(job.Id), SelfPath(job.Id) + "/events"));
     }
 
-    public static ProgressView Progress(GenerationProgress p) =>
-        new(p.Stage, p.TokensDone, p.TokensTotal, p.CandidatesDone, p.Candidates);
+    public static ProgressView Progress(string id, GenerationProgress p) =>
+        new(p.Stage, p.TokensDone, p.TokensTotal, p.CandidatesDone, p.Candidates, p.PreviewPng is null ? 0 : p.PreviewTokens,
+            p.PreviewPng is null ? null : $"{PreviewPath(id)}?tokens={p.PreviewTokens}");
 
     static ResultView Result(string id, GenerationResult result) => new(
         result.ModelId, result.CacheHit, result.Timings, result.Devices,

@@ -17,6 +17,7 @@ public sealed record JobSnapshot(int Version, JobStatus Status, GenerationProgre
 public sealed class GenerationJob
 {
     readonly object _gate = new();
+    readonly CancellationTokenSource _cancel = new();
     JobSnapshot _state;
     TaskCompletionSource _changed = NewSignal();
 
@@ -40,10 +41,29 @@ public sealed class GenerationJob
 
     public bool IsFinished => Snapshot().Status != JobStatus.Running;
 
-    /// <summary>Progress from the cluster; late reports (the relay is best effort and may trail the result) are dropped.</summary>
+    /// <summary>Cancelled by <see cref="Cancel"/>: the runner stops waiting for the cluster, which frees the work's batch rows.</summary>
+    public CancellationToken Cancellation => _cancel.Token;
+
+    /// <summary>Asks the running generation to stop (DELETE, or the page being closed); false when it has already finished.</summary>
+    public bool Cancel()
+    {
+        if (IsFinished) return false;
+        _cancel.Cancel();
+        return true;
+    }
+
+    /// <summary>
+    /// Progress from the cluster; late reports (the relay is best effort and may trail the result) are dropped.
+    /// The cluster sends a preview's PNG once: reports without one keep the last preview.
+    /// </summary>
     public void Report(GenerationProgress progress)
     {
-        Update(s => s.Status == JobStatus.Running ? s with { Progress = progress } : null);
+        Update(s => s.Status != JobStatus.Running ? null : s with
+        {
+            Progress = progress.PreviewPng is null && progress.PreviewTokens > 0 && progress.PreviewTokens == s.Progress.PreviewTokens
+                ? progress with { PreviewPng = s.Progress.PreviewPng }
+                : progress,
+        });
     }
 
     public void Complete(GenerationResult result)
@@ -59,11 +79,11 @@ public sealed class GenerationJob
         });
     }
 
-    public void Fail(JobError error)
+    public void Fail(JobError error, GenerationStage stage = GenerationStage.Failed)
     {
         Update(s => s.Status != JobStatus.Running ? null : s with
         {
-            Status = JobStatus.Failed, Error = error, Progress = s.Progress with { Stage = GenerationStage.Failed, Error = error.Detail },
+            Status = JobStatus.Failed, Error = error, Progress = s.Progress with { Stage = stage, Error = error.Detail },
         });
     }
 

@@ -27,9 +27,11 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
     async Task RunAsync(GenerationJob job)
     {
         var stopping = lifetime.ApplicationStopping;
+        // Leaving the generation grain cancels the shared generation when no other caller waits on it (its rows are freed).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, job.Cancellation);
         try
         {
-            var result = await client.GenerateAsync(job.Request, new JobProgress(job), stopping);
+            var result = await client.GenerateAsync(job.Request, new JobProgress(job), stop.Token);
             job.Complete(result);
         }
         catch (ArgumentException e)
@@ -42,6 +44,11 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
         {
             // Every device's admission queue was full: refused at once, the caller should come back later.
             job.Fail(new JobError(StatusCodes.Status429TooManyRequests, "Overloaded, retry later", e.Message, null));
+        }
+        catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            job.Fail(new JobError(StatusCodes.Status409Conflict, "Generation cancelled",
+                "the generation was cancelled (DELETE); post the request again to start it afresh.", null), GenerationStage.Cancelled);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

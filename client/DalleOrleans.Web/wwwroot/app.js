@@ -35,20 +35,29 @@ function readOptions() {
   return options;
 }
 
+/** Only starting or cancelling a generation needs the key; reads are by unguessable id. */
+function guardedHeaders() {
+  const headers = { 'Content-Type': 'application/json', 'Accept': 'application/json' };
+  const key = apiKeyInput.value.trim();
+  if (key) headers['X-Api-Key'] = key;
+  return headers;
+}
+
 async function submit(body) {
   const entry = addEntry(body);
   try {
-    const headers = { 'Content-Type': 'application/json', 'Accept': 'application/json' };
-    const key = apiKeyInput.value.trim();
-    if (key) headers['X-Api-Key'] = key;       // only starting a generation needs it; reads are by unguessable id
     const response = await fetch('/api/generations', {
       method: 'POST',
-      headers,
+      headers: guardedHeaders(),
       body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => null);
     if (!response.ok) return showError(entry, data ?? { title: `HTTP ${response.status}` });
     entry.dataset.id = data.id;
+    entry.dataset.self = data.links.self;
+    const cancel = entry.querySelector('button.cancel');
+    cancel.hidden = false;
+    cancel.addEventListener('click', () => cancelGeneration(entry));
     settleOrFollow(entry, data);
   } catch (e) {
     showError(entry, { title: 'Network error', detail: String(e) });
@@ -101,12 +110,46 @@ async function poll(entry, url) {
   }
 }
 
+/** Stops a running generation; the event stream then ends with its 'cancelled' error. */
+async function cancelGeneration(entry) {
+  entry.querySelector('button.cancel').disabled = true;
+  try {
+    const response = await fetch(entry.dataset.self, { method: 'DELETE', headers: guardedHeaders() });
+    if (!response.ok && response.status !== 409) {        // 409: it finished first, the result is on its way
+      const data = await response.json().catch(() => null);
+      showError(entry, data ?? { title: `HTTP ${response.status}` });
+    }
+  } catch (e) {
+    showError(entry, { title: 'Network error', detail: String(e) });
+  }
+}
+
+// Closing or leaving the page is a client going away: its running generations are cancelled so their device slots
+// are freed (keepalive lets the request outlive the page).
+window.addEventListener('pagehide', () => {
+  for (const entry of document.querySelectorAll('article.entry.running[data-self]'))
+    fetch(entry.dataset.self, { method: 'DELETE', headers: guardedHeaders(), keepalive: true }).catch(() => {});
+});
+
 function showProgress(entry, p) {
+  if (p.previewUrl) showPreview(entry, p.previewUrl);
   const bar = entry.querySelector('progress');
   if (p.tokensTotal > 0) { bar.max = p.tokensTotal; bar.value = p.tokensDone; }
   const parts = [p.stage, `${p.candidatesDone}/${p.candidates} candidates`];
   if (p.tokensTotal > 0) parts.push(`${p.tokensDone}/${p.tokensTotal} image tokens`);
   entry.querySelector('.progress-text').textContent = parts.join(' · ');
+}
+
+/** data-previews counts the partial previews the page has shown (for tests). */
+function showPreview(entry, url) {
+  const img = entry.querySelector('img.preview');
+  if (img.dataset.url === url) return;
+  img.dataset.url = url;
+  img.onload = () => {
+    img.width = img.naturalWidth * SCALE; img.height = img.naturalHeight * SCALE; img.hidden = false;
+    entry.dataset.previews = String(Number(entry.dataset.previews ?? 0) + 1);
+  };
+  img.src = url;
 }
 
 function showResult(entry, generation) {

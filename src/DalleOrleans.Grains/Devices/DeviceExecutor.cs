@@ -117,8 +117,20 @@ public sealed class DeviceExecutor : IDisposable
     public async Task DrainAsync(CancellationToken cancellation)
     {
         Draining = true;
-        while (QueuedStreams + ActiveStreams + Calls > 0) await Task.Delay(20, cancellation);
+        // A generation whose tokens came from here decodes them here next (GenerationGrain prefers that device); its call
+        // arrives a moment after the token stream ends, so the device counts as drained only after a quiet spell.
+        long quietSince = 0;
+        while (true)
+        {
+            if (QueuedStreams + ActiveStreams + Calls > 0) quietSince = 0;
+            else if (quietSince == 0) quietSince = System.Diagnostics.Stopwatch.GetTimestamp();
+            else if (System.Diagnostics.Stopwatch.GetElapsedTime(quietSince) >= DrainQuiet) return;
+            await Task.Delay(20, cancellation);
+        }
     }
+
+    /// <summary>How long a draining device must be idle before it is drained (see <see cref="DrainAsync"/>).</summary>
+    public static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(500);
 
     void Loop()
     {

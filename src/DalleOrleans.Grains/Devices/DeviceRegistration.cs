@@ -63,7 +63,28 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
         }
     }
 
-    async Task OnStop(CancellationToken cancellation)
+    Task OnStop(CancellationToken cancellation) => DrainAsync(cancellation);
+
+    readonly object _drainGate = new();
+    Task? _drain;
+
+    /// <summary>
+    /// Deregisters this silo's devices and waits until their streams and calls are done. Idempotent: the host starts it
+    /// as soon as it begins stopping (<see cref="DrainOnStopping"/>, while the operations listener still answers), and the
+    /// silo lifecycle's stop awaits the same drain.
+    /// </summary>
+    public Task DrainAsync(CancellationToken cancellation)
+    {
+        lock (_drainGate) return _drain ??= Drain(cancellation);
+    }
+
+    /// <summary>True from the moment the drain starts: readiness reports the silo as stopping.</summary>
+    public bool Draining
+    {
+        get { lock (_drainGate) return _drain is not null; }
+    }
+
+    async Task Drain(CancellationToken cancellation)
     {
         _stop.Cancel();
         await _loop;

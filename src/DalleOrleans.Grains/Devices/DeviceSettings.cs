@@ -31,6 +31,12 @@ public sealed record DeviceSettings
     /// </summary>
     public int DrainSeconds { get; init; } = 120;
 
+    /// <summary>
+    /// Partial-image previews of a request's candidate 0 while it is drawn (each one a dVAE decode of one image between
+    /// decode steps); 0 turns them off. Spread over the image at whole grid rows.
+    /// </summary>
+    public int PreviewsPerImage { get; init; } = 3;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("Model:Path must name the model folder.");
@@ -40,6 +46,7 @@ public sealed record DeviceSettings
         if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
         if (ShardsPerPipeline is < 1 or > 1024) throw new ArgumentException($"Model:ShardsPerPipeline is {ShardsPerPipeline}; it must be between 1 and the model's layer count.");
         if (DrainSeconds is < 1 or > 3600) throw new ArgumentException($"Model:DrainSeconds is {DrainSeconds}; it must be between 1 and 3600.");
+        if (PreviewsPerImage is < 0 or > 64) throw new ArgumentException($"Model:PreviewsPerImage is {PreviewsPerImage}; it must be between 0 and 64.");
         if (MaxQueuedStreams is < 1 or > 1_000_000) throw new ArgumentException($"Model:MaxQueuedStreams is {MaxQueuedStreams}; it must be between 1 and 1000000.");
     }
 }

@@ -109,6 +109,13 @@ public sealed class DalleTransformer : Module
              + imageColumn.forward(gridIndex.remainder(G));
     }
 
+    /// <summary>
+    /// Embeds image tokens 0..n−1 at their own grid positions, (B, n) → (B, n, C): with <see cref="EmbedPrefix"/>
+    /// and <see cref="RunLayers"/> it recomputes a whole prefix without a cache (the benchmarks' baseline).
+    /// </summary>
+    public Tensor EmbedImagePrefix(Tensor imageTokens) =>
+        EmbedImage(imageTokens, arange(imageTokens.shape[1], dtype: int64, device: imageTokens.device));
+
     /// <summary>Layers [from, to) over a whole prefix of the stream; optionally fills the KV cache at <paramref name="slots"/>.</summary>
     public Tensor RunLayers(Tensor h, int from, int to, KvCache? cache = null, Tensor? slots = null)
     {

@@ -1,3 +1,4 @@
+using DalleOrleans.Grains.Devices;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
@@ -7,12 +8,14 @@ namespace DalleOrleans.Operations.Readiness;
 /// <summary>
 /// "silo": this silo is Active in the cluster's membership table (not still joining), and the host is not stopping:
 /// a stopping silo turns unready as soon as shutdown begins, while it still drains, so rollouts wait for its successor.
+/// The drain starts before the host signals ApplicationStopping (<see cref="DrainOnStopping"/>), so both are asked.
 /// </summary>
-public sealed class SiloJoinedCheck(IClusterMembershipService membership, ILocalSiloDetails silo, IHostApplicationLifetime lifetime) : IHealthCheck
+public sealed class SiloJoinedCheck(IClusterMembershipService membership, ILocalSiloDetails silo, IHostApplicationLifetime lifetime,
+    DeviceRegistration devices) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (lifetime.ApplicationStopping.IsCancellationRequested || devices.Draining)
             return Task.FromResult(HealthCheckResult.Unhealthy($"silo {silo.SiloAddress} is stopping (draining its devices)."));
         var snapshot = membership.CurrentSnapshot;
         var status = snapshot.GetSiloStatus(silo.SiloAddress);

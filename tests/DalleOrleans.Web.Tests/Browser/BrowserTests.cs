@@ -26,9 +26,17 @@ public sealed class BrowserTests(WebAppFixture web, ITestOutputHelper output)
             await tab.WaitUntilAsync("document.readyState === 'complete' && document.getElementById('prompt-form')", TimeSpan.FromSeconds(15), "the page to load");
             await tab.WaitUntilAsync("document.getElementById('service-status').textContent.startsWith('model')", TimeSpan.FromSeconds(15), "the page to see the model");
 
-            await AskAsync(tab, "a large red circle in the top left on a blue background", seed: 31);
+            // Enough candidates that the page follows the generation while its tokens are drawn.
+            await AskAsync(tab, "a large red circle in the top left on a blue background", seed: 31, candidates: 24);
             await WaitForAnswersAsync(tab, 1);
             AssertImages(await CheckImagesAsync(tab), expected: Top);
+            // It showed at least one partial preview of candidate 0 on the way (the page counts them), a PNG of the image's size.
+            await tab.WaitUntilAsync("Number(document.querySelector('article.entry').dataset.previews ?? 0) >= 1", TimeSpan.FromSeconds(10), "a partial preview");
+            var preview = await tab.EvaluateAsync("(() => { const i = document.querySelector('article.entry img.preview'); return [i.naturalWidth, i.naturalHeight, i.getAttribute('src')]; })()");
+            output.WriteLine($"preview: {preview}");
+            Assert.Equal(WebAppFixture.ImageSize, preview[0].GetInt32());
+            Assert.Equal(WebAppFixture.ImageSize, preview[1].GetInt32());
+            Assert.Contains("/preview.png?tokens=", preview[2].GetString());
 
             // A second prompt: the first answer stays on the page, as a conversation.
             await AskAsync(tab, "a yellow triangle", seed: 32);
@@ -61,10 +69,10 @@ public sealed class BrowserTests(WebAppFixture web, ITestOutputHelper output)
     }
 
     /// <summary>Fills the folded options and the prompt box as a person would, then submits the form.</summary>
-    static Task AskAsync(BrowserTab tab, string prompt, int seed) => tab.EvaluateAsync($$"""
+    static Task AskAsync(BrowserTab tab, string prompt, int seed, int candidates = 6) => tab.EvaluateAsync($$"""
         (() => {
           const set = (name, value) => { document.querySelector(`#options input[name=${name}]`).value = value; };
-          set('candidates', '6'); set('top', '{{Top}}'); set('seed', '{{seed}}'); set('topK', '12');
+          set('candidates', '{{candidates}}'); set('top', '{{Top}}'); set('seed', '{{seed}}'); set('topK', '12');
           document.getElementById('prompt').value = {{JsonSerializer.Serialize(prompt)}};
           document.getElementById('prompt-form').requestSubmit();
           return true;
