@@ -26,6 +26,25 @@ public static class Timing
         return Median(times);
     }
 
+    /// <summary>
+    /// Medians of several bodies timed in turn (A, B, C, A, B, C, ...), so each sees the same background load: on a
+    /// shared machine the load drifts by several times within a minute, and only ratios of interleaved samples hold.
+    /// </summary>
+    public static double[] InterleavedMedianMs(int warmup, int reps, params Action[] bodies)
+    {
+        using var noGrad = no_grad();
+        var times = bodies.Select(_ => new List<double>()).ToArray();
+        for (int i = 0; i < warmup + reps; i++)
+            for (int b = 0; b < bodies.Length; b++)
+            {
+                using var scope = NewDisposeScope();
+                var clock = Stopwatch.StartNew();
+                bodies[b]();
+                if (i >= warmup) times[b].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        return times.Select(Median).ToArray();
+    }
+
     public static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.OrderBy(v => v).ToArray();

@@ -10,13 +10,11 @@ public sealed class SelfAttention : Module
 {
     readonly Linear qkv, proj;
     readonly int _heads, _headDim;
-    readonly double _scale;
 
     public SelfAttention(TransformerConfig config) : base(nameof(SelfAttention))
     {
         _heads = config.Heads;
         _headDim = config.HeadDim;
-        _scale = 1.0 / Math.Sqrt(_headDim);
         qkv = Linear(config.ModelDim, 3 * config.ModelDim);
         proj = Linear(config.ModelDim, config.ModelDim);
         RegisterComponents();
@@ -67,8 +65,8 @@ public sealed class SelfAttention : Module
         var values = cache.Values(layer).narrow(0, 0, B);
         keys.scatter_(2, writeIndex, k);                            // write in place at each row's position
         values.scatter_(2, writeIndex, v);
-        var scores = q.matmul(keys.narrow(2, 0, keyLength).transpose(2, 3)).mul_(_scale).add_(maskRows); // (B, H, 1, Tk)
-        var y = scores.softmax(-1).matmul(values.narrow(2, 0, keyLength));                            // (B, H, 1, Dh)
+        var y = functional.scaled_dot_product_attention(
+            q, keys.narrow(2, 0, keyLength), values.narrow(2, 0, keyLength), maskRows); // (B, H, 1, Dh)
         return Merge(y);
     }
 }
