@@ -30,8 +30,16 @@ public static class DecodeRerankBench
             double decode = Timing.MedianMs(() => model.Dvae.Decode(grids), warmup: 3, reps: reps);
             double rerank = Timing.MedianMs(() => model.Reranker.Score(text, images).cpu(), warmup: 3, reps: reps);
             double encode = Timing.MedianMs(() => { for (int i = 0; i < batch; i++) PngCodec.Encode(images[i]); }, warmup: 3, reps: reps);
-            foreach (var (stage, ms) in new[] { ("dVAE decode", decode), ("rerank (score vs one caption)", rerank), ("PNG encode", encode) })
+            foreach (var (stage, ms) in new[] { ("dVAE decode, one call", decode), ("rerank (score vs one caption)", rerank), ("PNG encode", encode) })
                 rows.Add(new[] { stage, batch.ToString(), Report.F(ms, 2), Report.F(batch / (ms / 1000), 1) });
+            if (batch > Generator.DecodeChunk)
+            {
+                // What the generator does: calls of at most DecodeChunk images (see Generator.DecodeChunk for why).
+                double chunked = Timing.MedianMs(() => cat(grids.split(Generator.DecodeChunk).Select(model.Dvae.Decode).ToArray(), 0),
+                    warmup: 3, reps: reps);
+                rows.Add(new[] { $"dVAE decode, in calls of {Generator.DecodeChunk} (Generator.DecodeImages)", batch.ToString(),
+                    Report.F(chunked, 2), Report.F(batch / (chunked / 1000), 1) });
+            }
         }
         text.Dispose();
         report.Table(new[] { "stage", "batch", "median ms", "images/s" }, rows);

@@ -100,13 +100,21 @@ public sealed class Generator : IDisposable
         return new ImageResult(request.Prompt, model.ModelId, kept, new StageTimings(tokensMs, decodeMs, rerankMs, encodeMs));
     }
 
+    /// <summary>
+    /// Images decoded per dVAE call. Why chunk: from batch 16 up libtorch's CPU convolution asks NNPACK first, which
+    /// on CPUs it does not support prints a warning per convolution and falls back to a path that was measured 2.5×
+    /// slower per image at batch 32 than at batch 1 (tests/DalleOrleans.Benchmarks, decode-rerank).
+    /// </summary>
+    public const int DecodeChunk = 8;
+
     /// <summary>Image token grids → images (N, 3, H, W) in [0, 1].</summary>
     public static Tensor DecodeImages(ModelBundle model, int[][] imageTokens)
     {
         int g = model.Config.Dvae.GridSize;
         var flat = imageTokens.SelectMany(t => t).Select(t => (long)t).ToArray();
         var grid = tensor(flat, new long[] { imageTokens.Length, g, g }, device: model.Device);
-        return model.Dvae.Decode(grid);
+        if (imageTokens.Length <= DecodeChunk) return model.Dvae.Decode(grid);
+        return cat(grid.split(DecodeChunk).Select(model.Dvae.Decode).ToArray(), 0);
     }
 
     public void Dispose() => _batcher.Dispose();
