@@ -30,15 +30,18 @@ public static class DecodeRerankBench
             double decode = Timing.MedianMs(() => model.Dvae.Decode(grids), warmup: 3, reps: reps);
             double rerank = Timing.MedianMs(() => model.Reranker.Score(text, images).cpu(), warmup: 3, reps: reps);
             double encode = Timing.MedianMs(() => { for (int i = 0; i < batch; i++) PngCodec.Encode(images[i]); }, warmup: 3, reps: reps);
-            foreach (var (stage, ms) in new[] { ("dVAE decode, one call", decode), ("rerank (score vs one caption)", rerank), ("PNG encode", encode) })
+            foreach (var (stage, ms) in new[] { ("dVAE decode, one call", decode), ("rerank (score vs one caption), one call", rerank), ("PNG encode", encode) })
                 rows.Add(new[] { stage, batch.ToString(), Report.F(ms, 2), Report.F(batch / (ms / 1000), 1) });
-            if (batch > Generator.DecodeChunk)
+            if (batch > Generator.ImageChunk)
             {
-                // What the generator does: calls of at most DecodeChunk images (see Generator.DecodeChunk for why).
-                double chunked = Timing.MedianMs(() => cat(grids.split(Generator.DecodeChunk).Select(model.Dvae.Decode).ToArray(), 0),
+                // What the generator does: calls of at most ImageChunk images (see Generator.ImageChunk for why).
+                double chunked = Timing.MedianMs(() => cat(grids.split(Generator.ImageChunk).Select(model.Dvae.Decode).ToArray(), 0),
                     warmup: 3, reps: reps);
-                rows.Add(new[] { $"dVAE decode, in calls of {Generator.DecodeChunk} (Generator.DecodeImages)", batch.ToString(),
+                double scored = Timing.MedianMs(() => Generator.ScoreImages(model, text, images), warmup: 3, reps: reps);
+                rows.Add(new[] { $"dVAE decode, in calls of {Generator.ImageChunk} (Generator.DecodeImages)", batch.ToString(),
                     Report.F(chunked, 2), Report.F(batch / (chunked / 1000), 1) });
+                rows.Add(new[] { $"rerank, in calls of {Generator.ImageChunk} (Generator.ScoreImages)", batch.ToString(),
+                    Report.F(scored, 2), Report.F(batch / (scored / 1000), 1) });
             }
         }
         text.Dispose();

@@ -90,7 +90,7 @@ public sealed class Generator : IDisposable
 
         clock.Restart();
         var text = tensor(model.Tokenizer.EncodePadded(request.Prompt), device: model.Device).view(1, -1);
-        float[] scores = model.Reranker.Score(text, images).cpu().data<float>().ToArray();
+        float[] scores = ScoreImages(model, text, images);
         var order = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(request.Top).ToArray();
         double rerankMs = clock.Elapsed.TotalMilliseconds;
 
@@ -101,11 +101,16 @@ public sealed class Generator : IDisposable
     }
 
     /// <summary>
-    /// Images decoded per dVAE call. Why chunk: from batch 16 up libtorch's CPU convolution asks NNPACK first, which
-    /// on CPUs it does not support prints a warning per convolution and falls back to a path that was measured 2.5×
-    /// slower per image at batch 32 than at batch 1 (tests/DalleOrleans.Benchmarks, decode-rerank).
+    /// Images per dVAE decode or reranker call. Why chunk: from batch 16 up libtorch's CPU convolution asks NNPACK
+    /// first, which on CPUs it does not support prints a warning per convolution (hundreds of stderr lines per request)
+    /// and runs a path measured 2.8× slower per image at batch 32 than in calls of 8 (tests/DalleOrleans.Benchmarks,
+    /// decode-rerank).
     /// </summary>
-    public const int DecodeChunk = 8;
+    public const int ImageChunk = 8;
+
+    /// <summary>The reranker's score of every image (N, 3, H, W) against the caption, in calls of <see cref="ImageChunk"/> images.</summary>
+    public static float[] ScoreImages(ModelBundle model, Tensor text, Tensor images) =>
+        images.split(ImageChunk).SelectMany(chunk => model.Reranker.Score(text, chunk).cpu().data<float>().ToArray()).ToArray();
 
     /// <summary>Image token grids → images (N, 3, H, W) in [0, 1].</summary>
     public static Tensor DecodeImages(ModelBundle model, int[][] imageTokens)
@@ -113,8 +118,8 @@ public sealed class Generator : IDisposable
         int g = model.Config.Dvae.GridSize;
         var flat = imageTokens.SelectMany(t => t).Select(t => (long)t).ToArray();
         var grid = tensor(flat, new long[] { imageTokens.Length, g, g }, device: model.Device);
-        if (imageTokens.Length <= DecodeChunk) return model.Dvae.Decode(grid);
-        return cat(grid.split(DecodeChunk).Select(model.Dvae.Decode).ToArray(), 0);
+        if (imageTokens.Length <= ImageChunk) return model.Dvae.Decode(grid);
+        return cat(grid.split(ImageChunk).Select(model.Dvae.Decode).ToArray(), 0);
     }
 
     public void Dispose() => _batcher.Dispose();
