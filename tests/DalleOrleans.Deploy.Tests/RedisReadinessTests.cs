@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DalleOrleans.Testing;
+using DalleOrleans.Grains.Cache;
 
 namespace DalleOrleans.Deploy.Tests;
 

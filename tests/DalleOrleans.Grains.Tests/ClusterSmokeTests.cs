@@ -1,6 +1,7 @@
 using DalleOrleans.Abstractions;
 using DalleOrleans.Testing;
 using StackExchange.Redis;
+using DalleOrleans.Grains.Cache;
 
 namespace DalleOrleans.Grains.Tests;
 

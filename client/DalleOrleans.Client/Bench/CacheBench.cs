@@ -48,10 +48,18 @@ public static class CacheBench
         return command;
     }
 
+    /// <summary>A throw-away redis-server on loopback, so the measurement needs nothing running beforehand.</summary>
+    static Task<RedisServer> StartRedis()
+    {
+        try { RedisServer.FindExecutable(); }
+        catch (InvalidOperationException e) { throw new ArgumentException($"--cluster: none given, and {e.Message}"); }
+        return RedisServer.StartAsync();
+    }
+
     public static async Task<(LoadReport Sequential, LoadReport Concurrent)> RunAsync(Settings s, CancellationToken ct)
     {
         s.Validate();
-        await using var redis = string.IsNullOrWhiteSpace(s.Cluster) ? await RedisProcess.StartAsync(ct) : null;
+        await using var redis = string.IsNullOrWhiteSpace(s.Cluster) ? await StartRedis() : null;
         await using var connection = await ClusterConnection.OpenAsync(s.Cluster, s.Model, cancellation: ct,
             cache: redis is null ? null : new CacheSettings { Redis = redis.ConnectionString });
         Func<Abstractions.GenerationRequest, CancellationToken, Task<Abstractions.GenerationResult>> generate = (r, token) => connection.Client.GenerateAsync(r, cancellation: token);

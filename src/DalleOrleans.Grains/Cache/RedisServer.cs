@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using DalleOrleans.Grains;
 using StackExchange.Redis;
 
-namespace DalleOrleans.Testing;
+namespace DalleOrleans.Grains.Cache;
 
 /// <summary>
-/// A real redis-server on a free loopback port, owned by the test that starts it.
-/// No persistence; stopped (and restartable on the same port) for fault tests.
+/// A real redis-server on a free loopback port, owned by whoever starts it: the tests, and `dalle bench cache` when it
+/// is given no cluster. No persistence; stopped (and restartable on the same port) for fault tests.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
