@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A local multi-silo cluster on loopback: redis-server (clustering + cache), two silo processes and the
-# web front end (an Orleans client of the cluster).
+# A local multi-silo cluster on loopback: two redis-servers (membership; the result cache, bounded with LRU eviction,
+# as deployed), two silo processes and the web front end (an Orleans client of the cluster).
 #   deploy/local-cluster.sh up       build, start redis and two silos, print how to reach them
 #   deploy/local-cluster.sh status   what is running
 #   deploy/local-cluster.sh down     stop everything this script started
-# Environment: MODEL (model folder, default models/shapes-v1), REDIS_PORT (6390), STATE (state folder),
+# Environment: MODEL (model folder, default models/shapes-v1), REDIS_PORT (6390: membership), CACHE_REDIS_PORT (6392:
+#              the cache), CACHE_MAXMEMORY (256mb), STATE (state folder),
 #              SILOS (2), FIRST_SILO_PORT (11111), FIRST_GATEWAY_PORT (30000), FIRST_HTTP_PORT (8080: silo i serves
 #              /healthz, /readyz and /metrics on FIRST_HTTP_PORT+i), WEB_PORT (5080).
 set -euo pipefail
@@ -18,6 +19,9 @@ FIRST_SILO_PORT=${FIRST_SILO_PORT:-11111}
 FIRST_GATEWAY_PORT=${FIRST_GATEWAY_PORT:-30000}
 FIRST_HTTP_PORT=${FIRST_HTTP_PORT:-8080}
 REDIS="127.0.0.1:${REDIS_PORT}"
+CACHE_REDIS_PORT=${CACHE_REDIS_PORT:-6392}
+CACHE_REDIS="127.0.0.1:${CACHE_REDIS_PORT}"
+CACHE_MAXMEMORY=${CACHE_MAXMEMORY:-256mb}
 WEB_PORT=${WEB_PORT:-5080}
 SILO_BIN="$ROOT/silo/DalleOrleans.Silo/bin/Release/net10.0/dalle-silo.dll"
 WEB_BIN="$ROOT/client/DalleOrleans.Web/bin/Release/net10.0/dalle-web.dll"
@@ -37,10 +41,16 @@ up() {
       --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
     for _ in $(seq 50); do [ -f "$STATE/redis.pid" ] && break; sleep 0.1; done
   fi
+  if ! alive "$STATE/redis-cache.pid"; then
+    redis-server --port "$CACHE_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+      --maxmemory "$CACHE_MAXMEMORY" --maxmemory-policy allkeys-lru \
+      --pidfile "$STATE/redis-cache.pid" --logfile "$STATE/redis-cache.log"
+    for _ in $(seq 50); do [ -f "$STATE/redis-cache.pid" ] && break; sleep 0.1; done
+  fi
   for i in $(seq 0 $((SILOS - 1))); do
     pidfile="$STATE/silo$i.pid"
     alive "$pidfile" && continue
-    Cluster__Redis="$REDIS" Cache__Redis="$REDIS" Model__Path="$MODEL" \
+    Cluster__Redis="$REDIS" Cache__Redis="$CACHE_REDIS" Model__Path="$MODEL" \
     Cluster__SiloPort=$((FIRST_SILO_PORT + i)) Cluster__GatewayPort=$((FIRST_GATEWAY_PORT + i)) Http__Port=$((FIRST_HTTP_PORT + i)) \
     Torch__Threads=1 DOTNET_ENVIRONMENT=Production \
       nohup dotnet "$SILO_BIN" > "$STATE/silo$i.log" 2>&1 &
@@ -69,7 +79,8 @@ EOT
 }
 
 status() {
-  if alive "$STATE/redis.pid"; then echo "redis   $REDIS  pid $(cat "$STATE/redis.pid")"; else echo "redis   stopped"; fi
+  if alive "$STATE/redis.pid"; then echo "redis   $REDIS  pid $(cat "$STATE/redis.pid") (membership)"; else echo "redis   stopped"; fi
+  if alive "$STATE/redis-cache.pid"; then echo "redis-cache   $CACHE_REDIS  pid $(cat "$STATE/redis-cache.pid") (cache, maxmemory $CACHE_MAXMEMORY)"; else echo "redis-cache   stopped"; fi
   for pidfile in "$STATE"/silo*.pid "$STATE"/web.pid; do
     [ -f "$pidfile" ] || continue
     name=$(basename "$pidfile" .pid)
@@ -88,8 +99,10 @@ down() {
     alive "$pidfile" && kill -9 "$(cat "$pidfile")"
     rm -f "$pidfile"
   done
-  if alive "$STATE/redis.pid"; then kill "$(cat "$STATE/redis.pid")"; fi
-  rm -f "$STATE/redis.pid"
+  for pidfile in "$STATE"/redis.pid "$STATE"/redis-cache.pid; do
+    if alive "$pidfile"; then kill "$(cat "$pidfile")"; fi
+    rm -f "$pidfile"
+  done
   echo "stopped"
 }
 

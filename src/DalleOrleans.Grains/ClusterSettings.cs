@@ -22,6 +22,15 @@ public sealed record ClusterSettings
     /// Only used with Redis clustering.
     /// </summary>
     public string AdvertisedAddress { get; init; } = "";
+    /// <summary>
+    /// How long a silo waits for a peer's answer to a liveness probe (Orleans' ClusterMembershipOptions.ProbeTimeout; its
+    /// default is 5 s). With <see cref="MissedProbesLimit"/> it sets how soon a silo that died without leaving (SIGKILL,
+    /// a lost node) is declared dead and its work redone: about ProbeTimeout × MissedProbesLimit. Shorter fails over
+    /// faster but declares a silo dead that stalls that long (a long GC pause, a starved CPU); RELIABILITY.md has the numbers.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Missed probes in a row before a silo votes a peer dead (Orleans' NumMissedProbesLimit; its default is 3).</summary>
+    public int MissedProbesLimit { get; init; } = 2;
 
     public static ClusterSettings From(IConfiguration configuration)
     {
@@ -38,6 +47,10 @@ public sealed record ClusterSettings
             throw new ArgumentException($"Cluster:SiloPort and Cluster:GatewayPort are both {SiloPort}; they must differ.");
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("Cluster:ClusterId must not be empty.");
         if (string.IsNullOrWhiteSpace(ServiceId)) throw new ArgumentException("Cluster:ServiceId must not be empty.");
+        if (ProbeTimeout < TimeSpan.FromMilliseconds(500) || ProbeTimeout > TimeSpan.FromMinutes(1))
+            throw new ArgumentException($"Cluster:ProbeTimeout is {ProbeTimeout}; it must be between 500 ms and 1 minute.");
+        if (MissedProbesLimit is < 1 or > 10)
+            throw new ArgumentException($"Cluster:MissedProbesLimit is {MissedProbesLimit}; it must be between 1 and 10.");
         if (AdvertisedAddress.Any(char.IsWhiteSpace) || AdvertisedAddress.Contains(':') && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
             throw new ArgumentException($"Cluster:AdvertisedAddress '{AdvertisedAddress}' must be an IP address or a host name without a port.");
     }

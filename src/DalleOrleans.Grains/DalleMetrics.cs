@@ -37,6 +37,8 @@ public static class DalleMetrics
     public static readonly Counter<long> CacheHits = Meter.CreateCounter<long>("dalle.cache.hits", "{request}", "Results served from the cache.");
     public static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>("dalle.cache.misses", "{request}", "Lookups that found nothing.");
     public static readonly Counter<long> CacheErrors = Meter.CreateCounter<long>("dalle.cache.errors", "{operation}", "Cache operations that failed (generation went on uncached).");
+    public static readonly Counter<long> CacheSkipped = Meter.CreateCounter<long>("dalle.cache.skipped", "{operation}",
+        "Cache operations not sent because the circuit breaker was open after Redis failures (generation went on uncached).");
     public static readonly Counter<long> DeviceRetries = Meter.CreateCounter<long>("dalle.generation.retries", "{retry}",
         "Work redone after a device or silo was lost (tag dalle.retry: tokens, decode, call).");
     /// <summary>Seconds, as OpenTelemetry asks of durations; buckets from 5 ms (a cache hit) to 10 minutes (the call timeout).</summary>

@@ -31,6 +31,8 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
 
     /// <summary>Generations actually run (not joined, not served from the cache) per fingerprint in this process: for tests.</summary>
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> GenerationsRun = new();
+    /// <summary>Callers that joined a generation already running (single flight) per fingerprint in this process: for tests.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> GenerationsJoined = new();
 
     public async Task<GenerationResult> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
@@ -46,6 +48,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
                 throw new ArgumentException($"this generation grain's key is not the request's fingerprint for model '{devices[0].ModelId}'; use GenerationClient.");
             _modelId = devices[0].ModelId;
         }
+        if (_running is not null) GenerationsJoined.AddOrUpdate(fingerprint, 1, (_, n) => n + 1);
         if (_running is null)
         {
             _cancel = new CancellationTokenSource();
@@ -163,7 +166,9 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
                     EncodeMs = ranked.EncodeMs, TotalMs = total.Elapsed.TotalMilliseconds,
                 },
             };
-            await cache.SetAsync(fingerprint, result, CancellationToken.None);
+            // Not awaited: a slow or hung cache must not delay the answer (the cache bounds, logs and counts its failures).
+            // The in-memory cache stores synchronously, so a repeat is still a hit; Redis' write lands a moment later.
+            _ = cache.SetAsync(fingerprint, result, CancellationToken.None);
             foreach (var (stage, ms) in new[] { ("tokens", tokensMs), ("decode", ranked.DecodeMs), ("rerank", ranked.RerankMs), ("encode", ranked.EncodeMs), ("total", total.Elapsed.TotalMilliseconds) })
                 DalleMetrics.RecordStage(stage, ms);
             Publish(_progress with { Stage = GenerationStage.Done }, final: true);

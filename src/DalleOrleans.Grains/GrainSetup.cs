@@ -23,7 +23,9 @@ public static class GrainSetup
         silo.Services.AddSingleton<DeviceRegistration>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceRegistration>());
         silo.Services.AddHostedService<DrainOnStopping>();           // drains before the host stops any service
-        if (string.IsNullOrWhiteSpace(cache.Redis))
+        if (!cache.Enabled)
+            silo.Services.AddSingleton<IGenerationCache>(new NoGenerationCache());
+        else if (string.IsNullOrWhiteSpace(cache.Redis))
             silo.Services.AddSingleton<IGenerationCache>(new MemoryGenerationCache(cache));
         else
             silo.Services.AddSingleton<IGenerationCache>(sp => new RedisGenerationCache(cache, sp.GetRequiredService<ILogger<RedisGenerationCache>>()));

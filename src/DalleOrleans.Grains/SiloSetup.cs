@@ -28,6 +28,12 @@ public static class SiloSetup
             else
                 silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         }
+        // How soon a silo that died without leaving is declared dead (its streams are then redrawn elsewhere).
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = settings.ProbeTimeout;
+            o.NumMissedProbesLimit = settings.MissedProbesLimit;
+        });
         return silo;
     }
 }

@@ -44,11 +44,11 @@ public static class HealthEndpoints
         return app;
     }
 
-    /// <summary>Degraded counts as ready (the service works, with less); Unhealthy does not.</summary>
+    /// <summary>Degraded counts as ready (the service works, with less: the check says "degraded"); Unhealthy does not.</summary>
     public static ReadinessView ToView(HealthReport report)
     {
         var checks = report.Entries.ToDictionary(e => e.Key, e => new CheckView(
-            e.Value.Status == HealthStatus.Unhealthy ? "not ready" : "ready",
+            e.Value.Status switch { HealthStatus.Unhealthy => "not ready", HealthStatus.Degraded => "degraded", _ => "ready" },
             e.Value.Description ?? e.Value.Exception?.Message ?? "",
             Math.Round(e.Value.Duration.TotalMilliseconds, 1)));
         var notReady = report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Key).Order(StringComparer.Ordinal).ToList();

@@ -38,6 +38,18 @@ public sealed class ComposeTests
         Assert.NotNull(Services.Get("web"));
     }
 
+    /// <summary>The cache's Redis is bounded and evicts least recently used results; membership's never evicts.</summary>
+    [Fact]
+    public void TheCacheHasItsOwnBoundedRedisAndMembershipsNeverEvicts()
+    {
+        var cache = Service("redis-cache").Get("command").Strings().ToList();
+        Assert.Equal("6379", Service("redis-cache").Get("expose").Strings().Single());
+        Assert.Equal("allkeys-lru", cache[cache.IndexOf("--maxmemory-policy") + 1]);
+        Assert.Matches("^[0-9]+(mb|gb)$", cache[cache.IndexOf("--maxmemory") + 1]);
+        var membership = Service("redis").Get("command").Strings().ToList();
+        Assert.DoesNotContain("--maxmemory-policy", membership);
+    }
+
     [Fact]
     public void SiloEnvironmentUsesOnlyRealKeysAndPassesTheSilosValidation()
     {
@@ -49,8 +61,8 @@ public sealed class ComposeTests
             Assert.Equal(name, settings.Cluster.AdvertisedAddress);              // peers reach it by its service name
             Assert.Equal("0.0.0.0", settings.Http.Address);
             Assert.True(settings.Http.Enabled, $"{name}: the operations listener is off");
-            foreach (var (key, redis) in new[] { ("Cluster:Redis", settings.Cluster.Redis), ("Cache:Redis", settings.Cache.Redis) })
-                Assert.True(redis == "redis:6379", $"{name}: {key} is '{redis}', not the redis service (redis:6379)");
+            Assert.True(settings.Cluster.Redis == "redis:6379", $"{name}: Cluster:Redis is '{settings.Cluster.Redis}', not the membership redis service (redis:6379)");
+            Assert.True(settings.Cache.Redis == "redis-cache:6379", $"{name}: Cache:Redis is '{settings.Cache.Redis}', not the cache's own redis-cache service (redis-cache:6379)");
             var mounts = node.Get("volumes").Strings().Select(v => v.Split(':')[1]).ToList();
             Assert.Contains(mounts, m => settings.Devices.Path.StartsWith(m.TrimEnd('/') + "/", StringComparison.Ordinal));
             var (published, exposed) = Ports(node);

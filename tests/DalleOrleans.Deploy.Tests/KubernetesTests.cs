@@ -55,8 +55,32 @@ public sealed class KubernetesTests
         Assert.Equal(6379, port);
         var settings = SiloSettings();
         Assert.Equal($"redis:{port}", settings.Cluster.Redis);
-        Assert.Equal($"redis:{port}", settings.Cache.Redis);
         Assert.Equal($"redis:{port}", WebOptions.Parse(Container("dalle-web").Get("args").Strings()).Cluster);
+        var cacheService = Resource("Service", "redis-cache");
+        int cachePort = int.Parse(cacheService.Need("spec", "redis-cache").Get("ports").Items().Single().Get("port").Text()!);
+        Assert.Equal($"redis-cache:{cachePort}", settings.Cache.Redis);
+    }
+
+    /// <summary>The cache's Redis evicts least recently used results below its memory limit; membership's never evicts.</summary>
+    [Fact]
+    public void TheCacheRedisIsBoundedBelowItsLimitAndMembershipsNeverEvicts()
+    {
+        var cache = Container("redis-cache");
+        var args = cache.Get("args").Strings().ToList();
+        Assert.Equal("allkeys-lru", args[args.IndexOf("--maxmemory-policy") + 1]);
+        long maxBytes = Bytes(args[args.IndexOf("--maxmemory") + 1]);
+        long limitBytes = Bytes(cache.Need("resources", "redis-cache").Need("limits", "redis-cache").Get("memory").Text()!);
+        Assert.True(maxBytes < limitBytes * 0.9, $"redis-cache: maxmemory {maxBytes} B leaves no room below its container limit {limitBytes} B");
+        Assert.DoesNotContain("--maxmemory-policy", Container("redis").Get("args").Strings());
+    }
+
+    /// <summary>"768mb", "1gb" (Redis) and "1Gi", "256Mi" (Kubernetes) in bytes.</summary>
+    static long Bytes(string size)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(size, "^([0-9]+)(mb|gb|Mi|Gi)$");
+        Assert.True(m.Success, $"unexpected size '{size}'");
+        long n = long.Parse(m.Groups[1].Value);
+        return m.Groups[2].Value switch { "mb" or "Mi" => n << 20, _ => n << 30 };   // Redis' "mb" is 1024², as Kubernetes' "Mi"
     }
 
     [Fact]

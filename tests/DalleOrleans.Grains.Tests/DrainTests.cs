@@ -71,9 +71,11 @@ public class DrainTests
         await executor.Ready;
         var call = executor.TrackCall();
         var drain = executor.DrainAsync(CancellationToken.None);
-        await Task.Delay(300);
-        Assert.False(drain.IsCompleted);
         Assert.True(executor.Draining);
+        // Held open for twice the drain's own quiet spell: a drain that ignored the call would have finished by then
+        // (the wait ends early if it does). A drain that waits for it cannot finish however slow the machine is.
+        await Task.WhenAny(drain, Task.Delay(DeviceExecutor.DrainQuiet * 2));
+        Assert.False(drain.IsCompleted, "the drain finished while a call was still handing its results over");
         call.Dispose();
         call.Dispose();                                              // twice counts once
         await drain.WaitAsync(TimeSpan.FromSeconds(10));

@@ -1,6 +1,9 @@
 using DalleOrleans.Abstractions;
 using DalleOrleans.Model.Imaging;
+using DalleOrleans.Grains.Devices;
 using DalleOrleans.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace DalleOrleans.Grains.Tests;
 
@@ -29,14 +32,45 @@ public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<G
         Assert.True(result.Timings.TokensMs > 0);
     }
 
+    /// <summary>
+    /// Twenty identical requests while the device is held: the first starts the generation and the other nineteen join it
+    /// (counted by the grain as they arrive), the device receives one generation's streams, and once released every caller
+    /// gets the same images from that one generation, none of them a cache hit. Asked again, it is a cache hit.
+    /// </summary>
     [Fact]
     public async Task IdenticalConcurrentRequestsShareOneGenerationAndThenHitTheCache()
     {
         await cluster.WaitForDevices(1);
+        var executor = ((InProcessSiloHandle)cluster.Cluster.Primary).SiloHost.Services.GetRequiredService<DeviceHost>().Executors.Single();
         var request = Request("small green square at the bottom", seed: 200);
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cluster.Client.GenerateAsync(request)));
-        var fingerprint = results[0].Fingerprint;
+        var fingerprint = await cluster.Client.FingerprintAsync(request);
+        using var gate = new ManualResetEventSlim(false);
+        using var entered = new ManualResetEventSlim(false);
+        // Hold the device thread: the first generation cannot finish, nor be cached, before every caller has arrived.
+        var blocker = executor.Run(_ => { entered.Set(); gate.Wait(TimeSpan.FromSeconds(60)); return 0; });
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
+        Task<GenerationResult>[] calls;
+        try
+        {
+            calls = Enumerable.Range(0, 20).Select(_ => cluster.Client.GenerateAsync(request)).ToArray();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (GenerationGrain.GenerationsJoined.GetValueOrDefault(fingerprint) < 19 || executor.QueuedStreams < request.Candidates)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"after 30 s {GenerationGrain.GenerationsJoined.GetValueOrDefault(fingerprint)} of 19 callers " +
+                    $"had joined and {executor.QueuedStreams} streams were queued: single flight did not hold");
+                await Task.Delay(20);
+            }
+            Assert.Equal(19, GenerationGrain.GenerationsJoined[fingerprint]);
+            Assert.Equal(request.Candidates, executor.QueuedStreams);          // one generation's streams, not twenty
+        }
+        finally
+        {
+            gate.Set();
+            await blocker;
+        }
+        var results = await Task.WhenAll(calls);
         Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+        Assert.All(results, r => Assert.False(r.CacheHit));
         var first = results[0].Images.Select(i => Convert.ToBase64String(i.Png)).ToList();
         Assert.All(results, r => Assert.Equal(first, r.Images.Select(i => Convert.ToBase64String(i.Png))));
 

@@ -16,6 +16,8 @@ namespace DalleOrleans.Testing;
 public sealed class GenerationSiloConfigurator : ISiloConfigurator
 {
     public const string RedisProperty = "Cache:Redis";
+    /// <summary>"false" turns caching off (every request generated), for tests whose expected images must not be cache hits.</summary>
+    public const string CacheEnabledProperty = "Cache:Enabled";
     public const string BatchRowsProperty = "Model:MaxBatchRows";
     public const string ShardsProperty = "Model:ShardsPerPipeline";
 
@@ -26,7 +28,7 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
         int shards = int.TryParse(configuration[ShardsProperty], out var s) ? s : 1;
         silo.AddDalleGeneration(
             new DeviceSettings { Devices = new[] { "cpu" }, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards },
-            new CacheSettings { Redis = configuration[RedisProperty] ?? "" },
+            new CacheSettings { Redis = configuration[RedisProperty] ?? "", Enabled = configuration[CacheEnabledProperty] != "false" },
             device => ModelBundle.Load(SharedTinyModel.Folder, device));
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -71,6 +73,7 @@ public class GenerationCluster : InProcessCluster
 
     protected virtual string? Redis => null;
     protected virtual int Shards => 1;
+    protected virtual bool CacheEnabled => true;
 
     protected override void ConfigureBuilder(TestClusterBuilder builder)
     {
@@ -78,6 +81,7 @@ public class GenerationCluster : InProcessCluster
         builder.AddClientBuilderConfigurator<FastGatewayClientConfigurator>();
         if (Redis is not null) builder.Properties[GenerationSiloConfigurator.RedisProperty] = Redis;
         builder.Properties[GenerationSiloConfigurator.ShardsProperty] = Shards.ToString();
+        if (!CacheEnabled) builder.Properties[GenerationSiloConfigurator.CacheEnabledProperty] = "false";
     }
 
     /// <summary>Waits until the directory lists <paramref name="count"/> devices (silos register a moment after they start).</summary>
@@ -88,6 +92,13 @@ public class GenerationCluster : InProcessCluster
 public sealed class TwoSiloGenerationCluster : GenerationCluster
 {
     protected override short InitialSilos => 2;
+}
+
+/// <summary>Two silos with caching off: every request is generated, so images can be compared between runs.</summary>
+public sealed class UncachedTwoSiloGenerationCluster : GenerationCluster
+{
+    protected override short InitialSilos => 2;
+    protected override bool CacheEnabled => false;
 }
 
 /// <summary>One silo whose device runs the transformer as a two-shard pipeline.</summary>

@@ -1,37 +1,81 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using DalleOrleans.Abstractions;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace DalleOrleans.Grains.Cache;
 
 /// <summary>
-/// Results in Redis under "{prefix}{fingerprint}" with a TTL. When Redis is unreachable the cache reports a
-/// miss (or skips the write), logs a warning and counts the error; StackExchange.Redis reconnects by itself
-/// (abortConnect=false), so caching resumes when Redis returns.
+/// Results in Redis under "{prefix}{fingerprint}" with a TTL. A cache must never slow a generation down much nor fail
+/// it, so every operation is bounded by <see cref="CacheSettings.OperationTimeout"/> (a hung Redis answers nothing:
+/// without a bound each call would wait out StackExchange.Redis' own timeout), nothing queues while Redis is
+/// disconnected (<see cref="BacklogPolicy.FailFast"/>), and after repeated failures a circuit breaker stops asking for
+/// <see cref="CacheSettings.BreakDuration"/>; then one operation probes. A failure is a miss (or an unstored
+/// result), logged and counted. StackExchange.Redis reconnects by itself (abortConnect=false), so caching resumes
+/// within about a break duration of Redis returning.
 /// </summary>
 public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
 {
     readonly CacheSettings _settings;
     readonly ILogger _log;
-    readonly Lazy<Task<ConnectionMultiplexer>> _connection;
-    long _errors;
+    readonly Task<ConnectionMultiplexer> _connection;
+    readonly ResiliencePipeline _guard;
+    readonly ConcurrentDictionary<Task, byte> _writes = new();
+    long _errors, _skipped;
 
     public RedisGenerationCache(CacheSettings settings, ILogger<RedisGenerationCache> log)
     {
+        settings.Validate();
         _settings = settings;
         _log = log;
+        var options = Options(settings);
+        // Connecting starts now; until it has, operations fail fast (a miss) rather than wait for it.
+        _connection = ConnectionMultiplexer.ConnectAsync(options);
+        _guard = new ResiliencePipelineBuilder()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                // Half of the operations of the last two seconds failed, at least two of them: stop asking for a while.
+                FailureRatio = 0.5, MinimumThroughput = 2, SamplingDuration = TimeSpan.FromSeconds(2),
+                BreakDuration = settings.BreakDuration,
+                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutRejectedException>()
+                    .Handle<TimeoutException>().Handle<ObjectDisposedException>(),
+                OnOpened = _ => { _log.LogWarning("Redis cache unreachable: not asking it for {Break}", settings.BreakDuration); return default; },
+                OnClosed = _ => { _log.LogInformation("Redis cache answers again: caching resumed"); return default; },
+            })
+            .AddTimeout(settings.OperationTimeout)
+            .Build();
+    }
+
+    /// <summary>
+    /// The connection options: the connection string's (password=, user=, ssl=, sslHost= pass through) with fail-fast
+    /// behaviour layered on. Public so the readiness check connects the same way.
+    /// </summary>
+    public static ConfigurationOptions Options(CacheSettings settings)
+    {
         var options = ConfigurationOptions.Parse(settings.Redis);
         options.AbortOnConnectFail = false;                 // start even while Redis is down; reconnect later
-        if (options.ConnectTimeout > 2000) options.ConnectTimeout = 2000;
-        if (options.SyncTimeout > 2000) options.SyncTimeout = 2000;
-        if (options.AsyncTimeout > 2000) options.AsyncTimeout = 2000;
-        _connection = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(options));
+        options.BacklogPolicy = BacklogPolicy.FailFast;     // while disconnected, fail at once instead of queueing
+        options.ReconnectRetryPolicy = new LinearRetry(500);
+        int bound = (int)Math.Max(settings.OperationTimeout.TotalMilliseconds, 250);
+        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
+        options.SyncTimeout = Math.Min(options.SyncTimeout, bound);
+        options.AsyncTimeout = Math.Min(options.AsyncTimeout, bound);
+        if (settings.RedisCaFile.Length > 0) options.TrustIssuer(settings.RedisCaFile);
+        return options;
     }
+
+    /// <summary>Completes when the first connection attempt has (abortConnect=false: even when it failed).</summary>
+    public Task WhenConnected => _connection;
 
     public string Kind => "redis";
     /// <summary>Redis operations that failed (the generation went on uncached).</summary>
     public long Errors => Interlocked.Read(ref _errors);
+    /// <summary>Operations not sent because the breaker was open (Redis had just failed).</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -43,8 +87,7 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
     {
         try
         {
-            var db = (await _connection.Value).GetDatabase();
-            var value = await db.StringGetAsync(_settings.KeyPrefix + fingerprint);
+            var value = await Guarded(db => db.StringGetAsync(_settings.KeyPrefix + fingerprint), cancellation);
             if (value.IsNullOrEmpty) return null;
             var stored = JsonSerializer.Deserialize<Stored>((byte[])value!, Json);
             if (stored is null || stored.Fingerprint != fingerprint) return null;
@@ -55,34 +98,65 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
                 Images = stored.Images.Select(i => new GeneratedImage(i.Rank, i.Candidate, i.Score, i.Png)).ToArray(),
             };
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or JsonException or ObjectDisposedException)
+        catch (Exception e) when (Failed(e, "read", "generating uncached"))
         {
-            Interlocked.Increment(ref _errors);
-            DalleMetrics.CacheErrors.Add(1);
-            _log.LogWarning("Redis cache read failed; generating uncached: {Error}", e.Message);
             return null;
         }
     }
 
-    public async Task SetAsync(string fingerprint, GenerationResult result, CancellationToken cancellation = default)
+    /// <summary>Completes when the result is stored or the write failed; callers need not wait (the grain does not).</summary>
+    public Task SetAsync(string fingerprint, GenerationResult result, CancellationToken cancellation = default)
+    {
+        var write = Write(fingerprint, result, cancellation);
+        _writes.TryAdd(write, 0);
+        _ = write.ContinueWith(t => _writes.TryRemove(t, out _), TaskScheduler.Default);
+        return write;
+    }
+
+    async Task Write(string fingerprint, GenerationResult result, CancellationToken cancellation)
     {
         try
         {
             var stored = new Stored(result.Prompt, result.ModelId, fingerprint,
                 result.Images.Select(i => new StoredImage(i.Rank, i.Candidate, i.Score, i.Png)).ToArray(), result.Timings, result.Devices.ToArray());
-            var db = (await _connection.Value).GetDatabase();
-            await db.StringSetAsync(_settings.KeyPrefix + fingerprint, JsonSerializer.SerializeToUtf8Bytes(stored, Json), _settings.Ttl);
+            byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(stored, Json);
+            await Guarded(db => db.StringSetAsync(_settings.KeyPrefix + fingerprint, bytes, _settings.Ttl), cancellation);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (Failed(e, "write", "result not cached"))
         {
-            Interlocked.Increment(ref _errors);
-            DalleMetrics.CacheErrors.Add(1);
-            _log.LogWarning("Redis cache write failed; result not cached: {Error}", e.Message);
         }
+    }
+
+    /// <summary>One Redis operation behind the breaker and the time bound.</summary>
+    async Task<T> Guarded<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellation) =>
+        await _guard.ExecuteAsync(async token =>
+        {
+            var connection = await _connection.WaitAsync(token);
+            return await operation(connection.GetDatabase()).WaitAsync(token);
+        }, cancellation);
+
+    /// <summary>Counts and logs a failure the cache swallows; false (rethrow) for a caller's cancellation.</summary>
+    bool Failed(Exception e, string what, string consequence)
+    {
+        if (e is BrokenCircuitException)
+        {
+            Interlocked.Increment(ref _skipped);
+            DalleMetrics.CacheSkipped.Add(1);
+            return true;
+        }
+        if (e is not (RedisException or TimeoutRejectedException or TimeoutException or JsonException or ObjectDisposedException)) return false;
+        Interlocked.Increment(ref _errors);
+        DalleMetrics.CacheErrors.Add(1);
+        _log.LogWarning("Redis cache {What} failed; {Consequence}: {Error}", what, consequence, e.Message);
+        return true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_connection.IsValueCreated) await (await _connection.Value).DisposeAsync();
+        // Writes still in flight (off the response path) land before the connection closes, within a bound.
+        try { await Task.WhenAll(_writes.Keys).WaitAsync(TimeSpan.FromSeconds(5)); }
+        catch (TimeoutException) { _log.LogWarning("{Count} cache writes were still pending at shutdown", _writes.Count); }
+        try { await (await _connection).DisposeAsync(); }
+        catch (RedisException) { }
     }
 }

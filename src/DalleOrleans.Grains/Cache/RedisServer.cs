@@ -1,18 +1,27 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using StackExchange.Redis;
 
 namespace DalleOrleans.Grains.Cache;
 
 /// <summary>
 /// A real redis-server on a free loopback port, owned by whoever starts it: the tests, and `dalle bench cache` when it
-/// is given no cluster. No persistence; stopped (and restartable on the same port) for fault tests.
+/// is given no cluster. No persistence; hung (SIGSTOP), killed and restarted on the same port for fault tests. With
+/// <see cref="RedisServerOptions"/> it requires a password and/or serves TLS only.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     Process? _process;
+    readonly RedisServerOptions _options;
+
+    RedisServer(RedisServerOptions? options) => _options = options ?? new RedisServerOptions();
 
     public int Port { get; } = FreePort.Next();
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
+    /// <summary>What a client configures: the password and TLS (host name "localhost", as the test certificates name it) included.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000"
+        + (_options.Password is { } p ? $",password={p}" : "") + (_options.TlsCertFile is not null ? ",ssl=true,sslHost=localhost" : "");
+    /// <summary>The process id, while it runs.</summary>
+    public int? ProcessId => IsRunning ? _process!.Id : null;
     public bool IsRunning => _process is { HasExited: false };
 
     public static string FindExecutable()
@@ -27,9 +36,9 @@ public sealed class RedisServer : IAsyncDisposable
             "'apt-get install -y redis-server' (scripts/test.sh does this when run as root).");
     }
 
-    public static async Task<RedisServer> StartAsync()
+    public static async Task<RedisServer> StartAsync(RedisServerOptions? options = null)
     {
-        var server = new RedisServer();
+        var server = new RedisServer(options);
         await server.StartProcessAsync();
         return server;
     }
@@ -43,8 +52,13 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
-            psi.ArgumentList.Add(a);
+        var args = new List<string> { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" };
+        if (_options.TlsCertFile is null) args.AddRange(["--port", Port.ToString()]);
+        else args.AddRange(["--port", "0", "--tls-port", Port.ToString(), "--tls-cert-file", _options.TlsCertFile,
+                            "--tls-key-file", _options.TlsKeyFile ?? "", "--tls-auth-clients", "no"]);
+        if (_options.Password is { } password) args.AddRange(["--requirepass", password]);
+        if (_options.MaxMemory is { } max) args.AddRange(["--maxmemory", max, "--maxmemory-policy", "allkeys-lru"]);
+        foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start.");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -58,7 +72,9 @@ public sealed class RedisServer : IAsyncDisposable
                 throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} while starting on port {Port}.");
             try
             {
-                await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},abortConnect=true,connectTimeout=500");
+                var probe = ConfigurationOptions.Parse(ConnectionString + ",abortConnect=true,connectTimeout=500");
+                if (_options.CaFile is { } ca) probe.TrustIssuer(ca);
+                await using var mux = await ConnectionMultiplexer.ConnectAsync(probe);
                 await mux.GetDatabase().PingAsync();
                 return;
             }
@@ -80,5 +96,33 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Hangs the server (SIGSTOP): connections stay open and nothing is answered, as with a stalled host.</summary>
+    public void Pause() => Signal(19, "SIGSTOP");
+
+    /// <summary>Lets a paused server go on (SIGCONT).</summary>
+    public void Resume() => Signal(18, "SIGCONT");
+
+    void Signal(int signal, string name)
+    {
+        if (!IsRunning) throw new InvalidOperationException($"redis-server on port {Port} is not running; cannot send {name}.");
+        if (SendSignal(_process!.Id, signal) != 0)
+            throw new InvalidOperationException($"{name} to redis-server (pid {_process.Id}) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int SendSignal(int pid, int signal);
+
     public async ValueTask DisposeAsync() => await StopProcessAsync();
+}
+
+/// <summary>A redis-server that requires a password, and/or serves only TLS with the given certificate (PEM files).</summary>
+public sealed record RedisServerOptions
+{
+    public string? Password { get; init; }
+    public string? TlsCertFile { get; init; }
+    public string? TlsKeyFile { get; init; }
+    /// <summary>The certificate authority a client must trust to reach a TLS server (its own probe uses it).</summary>
+    public string? CaFile { get; init; }
+    /// <summary>--maxmemory (e.g. "64mb") with the allkeys-lru policy, as the deployed cache Redis runs.</summary>
+    public string? MaxMemory { get; init; }
 }
