@@ -10,11 +10,11 @@
 #   deploy/soak.sh                                   # 20 minutes (builds into $STATE/build first)
 #   SOAK_SECONDS=120 KILL_EVERY=30 deploy/soak.sh    # a short smoke run
 #
-# Environment: SOAK_SECONDS (1200), SILOS (3), CONCURRENCY (4), CANDIDATES (4), UNIQUE (300: distinct requests cycled,
+# Environment: SOAK_SECONDS (1200), SILOS (3), CONCURRENCY (4), CANDIDATES (4), UNIQUE (120: distinct requests cycled,
 #   so repeats are cache hits and the cache Redis is exercised), KILL_EVERY (90), RESTART_AFTER (15), REDIS_EVERY (240),
 #   REDIS_DOWN (10: seconds the cache Redis stays down), ROWS (8), MODEL (default models/shapes-v1), STATE
 #   (/tmp/dalle-soak), SKIP_BUILD=1, REDIS_PORT (6393), CACHE_REDIS_PORT (6394), FIRST_SILO_PORT (11411),
-#   FIRST_GATEWAY_PORT (30411), FIRST_HTTP_PORT (8381). Its ports differ from local-cluster.sh's and scale-scenario.sh's.
+#   FIRST_GATEWAY_PORT (30411), FIRST_HTTP_PORT (8381), ARTIFACTS (build folder, default $STATE/build). Its ports differ from local-cluster.sh's and scale-scenario.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=${STATE:-/tmp/dalle-soak}
@@ -23,7 +23,7 @@ SOAK=${SOAK_SECONDS:-1200}
 SILOS=${SILOS:-3}
 CONCURRENCY=${CONCURRENCY:-4}
 CANDIDATES=${CANDIDATES:-4}
-UNIQUE=${UNIQUE:-300}
+UNIQUE=${UNIQUE:-120}
 KILL_EVERY=${KILL_EVERY:-90}
 RESTART_AFTER=${RESTART_AFTER:-15}
 REDIS_EVERY=${REDIS_EVERY:-240}
@@ -179,7 +179,7 @@ field() { sed -n "s/^ *\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$ST
 REQUESTS=$(field requests); ERRORS=$(field errors)
 echo
 log "soak: $((SECONDS - LOAD_START)) s of load, $SILOS silos, concurrency $CONCURRENCY, $CANDIDATES candidates, $UNIQUE distinct requests"
-log "requests $REQUESTS, failed $ERRORS, req/s $(field requestsPerSecond), p50 $(field p50Ms) ms, p99 $(field p99Ms) ms, cache hit rate $(field cacheHitRate)"
+log "requests $REQUESTS, failed $ERRORS, req/s $(printf %.2f "$(field requestsPerSecond)"), p50 $(printf %.0f "$(field p50Ms)") ms, p99 $(printf %.0f "$(field p99Ms)") ms, cache hit rate $(printf %.2f "$(field cacheHitRate)")"
 log "chaos: $KILLS silo SIGKILLs ($SILO_RESTARTS restarts), $REDIS_RESTARTS cache Redis kills and restarts"
 [ "$ERRORS" = 0 ] || fail "$ERRORS of $REQUESTS requests failed: $(field firstError)"
 [ "$KILLS" -gt 0 ] || fail "no silo was killed (SOAK_SECONDS too short for KILL_EVERY?)"
