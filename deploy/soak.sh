@@ -140,9 +140,10 @@ while kill -0 "$BENCH" 2>/dev/null; do
     for i in "${!SILO_PID[@]}"; do r=$(rss_kb "${SILO_PID[$i]}"); [ -n "$r" ] && printf '%s\t%s\t%s\n' $((now - LOAD_START)) "$i" "$r" >> "$STATE/rss.tsv"; done
     next_sample=$((now + 30))
   fi
-  # Kill one live silo (never the last one standing) when it is time.
+  # Kill one ready silo when it is time, only while at least two are ready (a restarted silo takes a while to load its
+  # model and join: killing the only ready one would leave no device, which is an outage, not a fault to survive).
   if [ "$now" -ge "$next_kill" ] && [ $((now - LOAD_START)) -lt $((SOAK - 60)) ]; then
-    live=(); for i in "${!SILO_PID[@]}"; do [ -z "${RESTART_AT[$i]:-}" ] && kill -0 "${SILO_PID[$i]}" 2>/dev/null && live+=("$i"); done
+    live=(); for i in "${!SILO_PID[@]}"; do [ -z "${RESTART_AT[$i]:-}" ] && kill -0 "${SILO_PID[$i]}" 2>/dev/null && ready "$i" && live+=("$i"); done
     if [ ${#live[@]} -ge 2 ]; then
       victim=${live[$((RANDOM % ${#live[@]}))]}
       kill -9 "${SILO_PID[$victim]}" 2>/dev/null || true
