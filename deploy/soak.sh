@@ -12,7 +12,7 @@
 #
 # Environment: SOAK_SECONDS (1200), SILOS (3), CONCURRENCY (4), CANDIDATES (4), UNIQUE (120: distinct requests cycled,
 #   so repeats are cache hits and the cache Redis is exercised), KILL_EVERY (90), RESTART_AFTER (15), REDIS_EVERY (240),
-#   REDIS_DOWN (10: seconds the cache Redis stays down), ROWS (8), MODEL (default models/shapes-v1), STATE
+#   REDIS_DOWN (10: seconds the cache Redis stays down), WITNESS (0: the silo never killed, whose RSS growth is reported), ROWS (8), MODEL (default models/shapes-v1), STATE
 #   (/tmp/dalle-soak), SKIP_BUILD=1, REDIS_PORT (6393), CACHE_REDIS_PORT (6394), FIRST_SILO_PORT (11411),
 #   FIRST_GATEWAY_PORT (30411), FIRST_HTTP_PORT (8381), ARTIFACTS (build folder, default $STATE/build). Its ports differ from local-cluster.sh's and scale-scenario.sh's.
 set -euo pipefail
@@ -25,6 +25,7 @@ CONCURRENCY=${CONCURRENCY:-4}
 CANDIDATES=${CANDIDATES:-4}
 UNIQUE=${UNIQUE:-120}
 KILL_EVERY=${KILL_EVERY:-90}
+WITNESS=${WITNESS:-0}           # never killed, so its memory is measured over the whole soak ("" = every silo may be killed)
 RESTART_AFTER=${RESTART_AFTER:-15}
 REDIS_EVERY=${REDIS_EVERY:-240}
 REDIS_DOWN=${REDIS_DOWN:-10}
@@ -143,7 +144,7 @@ while kill -0 "$BENCH" 2>/dev/null; do
   # Kill one ready silo when it is time, only while at least two are ready (a restarted silo takes a while to load its
   # model and join: killing the only ready one would leave no device, which is an outage, not a fault to survive).
   if [ "$now" -ge "$next_kill" ] && [ $((now - LOAD_START)) -lt $((SOAK - 60)) ]; then
-    live=(); for i in "${!SILO_PID[@]}"; do [ -z "${RESTART_AT[$i]:-}" ] && kill -0 "${SILO_PID[$i]}" 2>/dev/null && ready "$i" && live+=("$i"); done
+    live=(); for i in "${!SILO_PID[@]}"; do [ "$i" != "$WITNESS" ] && [ -z "${RESTART_AT[$i]:-}" ] && kill -0 "${SILO_PID[$i]}" 2>/dev/null && ready "$i" && live+=("$i"); done
     if [ ${#live[@]} -ge 2 ]; then
       victim=${live[$((RANDOM % ${#live[@]}))]}
       kill -9 "${SILO_PID[$victim]}" 2>/dev/null || true
@@ -182,7 +183,8 @@ echo
 log "soak: $((SECONDS - LOAD_START)) s of load, $SILOS silos, concurrency $CONCURRENCY, $CANDIDATES candidates, $UNIQUE distinct requests"
 log "requests $REQUESTS, failed $ERRORS, req/s $(printf %.2f "$(field requestsPerSecond)"), p50 $(printf %.0f "$(field p50Ms)") ms, p99 $(printf %.0f "$(field p99Ms)") ms, cache hit rate $(printf %.2f "$(field cacheHitRate)")"
 log "chaos: $KILLS silo SIGKILLs ($SILO_RESTARTS restarts), $REDIS_RESTARTS cache Redis kills and restarts"
-[ "$ERRORS" = 0 ] || fail "$ERRORS of $REQUESTS requests failed: $(field firstError)"
+FIRST_ERROR=$(sed -n 's/^ *"firstError": "\(.\{0,240\}\).*/\1/p' "$STATE/soak.json" | sed 's/\\n.*//')
+[ "$ERRORS" = 0 ] || fail "$ERRORS of $REQUESTS requests failed; the first: $FIRST_ERROR"
 [ "$KILLS" -gt 0 ] || fail "no silo was killed (SOAK_SECONDS too short for KILL_EVERY?)"
 # Memory: per silo process that lived through the whole load, RSS at its first sample after 2 minutes vs its last.
 for i in $(seq 0 $((SILOS - 1))); do
