@@ -219,7 +219,9 @@ public sealed class DeviceExecutor : IDisposable
     {
         _stopping = true;
         _wake.Set();
-        _thread.Join(TimeSpan.FromSeconds(10));
+        // A thread still inside a job after 10 s would step the model after it was freed, and an exception on that raw
+        // thread ends the process: then the model and the wake handle are left to the finalizers instead.
+        if (!_thread.Join(TimeSpan.FromSeconds(10))) return;
         if (_ready.Task.IsCompletedSuccessfully) _ready.Task.Result.Dispose();
         _wake.Dispose();
     }
