@@ -11,23 +11,23 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
     IHostApplicationLifetime lifetime, ILogger<GenerationRunner> log)
 {
     /// <summary>
-    /// Validates, fingerprints and starts (or joins) the generation. Throws <see cref="ArgumentException"/> for bad
-    /// input, and whatever the cluster throws when it cannot be asked (no device, unreachable).
+    /// Validates, fingerprints and starts (or joins) the generation; returns the caller's own ticket on it. Throws
+    /// <see cref="ArgumentException"/> for bad input, and whatever the cluster throws when it cannot be asked.
     /// </summary>
-    public async Task<GenerationJob> StartAsync(GenerationRequest request)
+    public async Task<GenerationTicket> StartAsync(GenerationRequest request, byte[]? owner)
     {
-        validator.Validate(request);
-        string id = await client.FingerprintAsync(request);
-        var job = store.GetOrAdd(id, request, out bool created);
-        // Not tied to the HTTP request: the generation goes on when the poster disconnects, until the app stops.
-        if (created) _ = Task.Run(() => RunAsync(job));
-        return job;
+        string fingerprint = await validator.ValidateAsync(request);
+        var ticket = store.Open(fingerprint, request, owner, out bool created);
+        // Not tied to the HTTP request: the generation goes on when the poster disconnects, until every ticket is withdrawn.
+        if (created) _ = Task.Run(() => RunAsync(ticket.Job));
+        return ticket;
     }
 
     async Task RunAsync(GenerationJob job)
     {
         var stopping = lifetime.ApplicationStopping;
-        // Leaving the generation grain cancels the shared generation when no other caller waits on it (its rows are freed).
+        // Cancelled when every ticket is withdrawn; leaving the generation grain then cancels the cluster's work when no
+        // other caller (another front end) waits on it, which frees its batch rows.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, job.Cancellation);
         try
         {
@@ -47,8 +47,7 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
         }
         catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
-            job.Fail(new JobError(StatusCodes.Status409Conflict, "Generation cancelled",
-                "the generation was cancelled (DELETE); post the request again to start it afresh.", null), GenerationStage.Cancelled);
+            job.Fail(JobError.Cancelled, GenerationStage.Cancelled);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
