@@ -25,7 +25,8 @@ public static class GenerationEndpoints
             .WithName("startGeneration")
             .WithSummary("Start a generation, or join an identical running one")
             .WithDescription("Answers 202 with the caller's own ticket at once (200 when the result is already there). Without a seed a fresh random one is drawn and reported.")
-            .Accepts<GenerationBody>("application/json")
+            // The body is read by hand (GenerationBodyReader): no Accepts metadata, or routing would answer a wrong
+            // content type with a bare 415 before the reader can explain it. ApiDocument describes the body instead.
             .Produces<GenerationView>(StatusCodes.Status202Accepted)
             .Produces<GenerationView>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)

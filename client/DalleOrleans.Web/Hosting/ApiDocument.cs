@@ -36,6 +36,15 @@ public static class ApiDocument
                 AddMetricsRoute(document);
                 return Task.CompletedTask;
             });
+            // A double under AllowNamedFloatingPointLiterals is generated as {"type": "object", "anyOf": [number, enum of
+            // "NaN"/"Infinity"/"-Infinity"]}: the "object" contradicts both alternatives, so no number would validate.
+            openApi.AddSchemaTransformer((schema, context, cancellation) =>
+            {
+                if (schema.Type == JsonSchemaType.Object && schema.AnyOf is { Count: > 0 } alternatives
+                    && alternatives.Any(a => a.Type is { } t && t.HasFlag(JsonSchemaType.Number)))
+                    schema.Type = null;
+                return Task.CompletedTask;
+            });
             openApi.AddOperationTransformer(async (operation, context, cancellation) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
@@ -46,6 +55,18 @@ public static class ApiDocument
                     operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = [] });
                     // Without keys configured the requirement is optional: an empty alternative says "or nothing".
                     if (!metadata.OfType<GenerationEndpoints.ApiKeyRequirement>().Any()) operation.Security.Add(new OpenApiSecurityRequirement());
+                }
+                if (route == "/api/generations" && context.Description.HttpMethod == "POST")
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Description = "Every field but prompt may be left out for its default; without a seed a fresh random one is drawn.",
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(GenerationBody), null, cancellation) },
+                        },
+                    };
                 }
                 if (route is HealthEndpoints.LivePath or HealthEndpoints.ReadyPath)
                 {

@@ -16,7 +16,7 @@ public static class EmbeddedFiles
 
     /// <summary>Nothing but this origin's own files: no inline script, no CDN, images from the API only.</summary>
     const string PagePolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     public static void MapEmbeddedFiles(this IEndpointRouteBuilder app)
     {
