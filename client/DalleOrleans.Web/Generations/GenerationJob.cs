@@ -77,12 +77,6 @@ public sealed class GenerationJob
         Update(s => s with { });        // a withdrawn ticket's event stream must see the change
     }
 
-    /// <summary>Whether every requester has left (a POST for the same request must then start a new job).</summary>
-    public bool Abandoned
-    {
-        get { lock (_gate) return _abandoned; }
-    }
-
     /// <summary>
     /// Progress from the cluster; late reports (the relay is best effort and may trail the result) are dropped.
     /// The cluster sends a preview's PNG once: reports without one keep the last preview.
