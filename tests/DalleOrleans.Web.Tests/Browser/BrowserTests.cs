@@ -141,6 +141,21 @@ public sealed class BrowserTests(WebAppFixture web, PlaywrightBrowser chromium, 
             await page.Locator("button.enlarge").First.TapAsync();
             await page.WaitForSelectorAsync("dialog#enlarged[open]");
             Assert.True(await page.EvaluateAsync<double>("document.getElementById('enlarged-image').getBoundingClientRect().right") <= 390);
+            await page.Keyboard.PressAsync("Escape");
+
+            // "Variations": the same prompt with the next three seeds, as three more entries.
+            string first = await page.EvaluateAsync<string>("document.querySelector('article.entry').dataset.id");
+            var original = (await web.Http.GetFromJsonAsync<GenerationDto>($"/api/generations/{first}"))!;
+            await page.Locator("article.entry button.variations").First.TapAsync();
+            await WaitForAnswerAsync(page, 4);
+            var seeds = new List<long>();
+            foreach (var id in (await page.EvalOnSelectorAllAsync<string[]>("article.entry", "els => els.map(e => e.dataset.id)")).Skip(1))
+            {
+                var variation = (await web.Http.GetFromJsonAsync<GenerationDto>($"/api/generations/{id}"))!;
+                Assert.Equal(original.Prompt, variation.Prompt);
+                seeds.Add(variation.Seed);
+            }
+            Assert.Equal(new[] { original.Seed + 1, original.Seed + 2, original.Seed + 3 }, seeds.Order());
 
             Save(await page.ScreenshotAsync(new() { FullPage = true }), "browser-phone.png");
             Assert.Empty(pageErrors);
