@@ -62,9 +62,11 @@ function loadHistory() {
   try { return JSON.parse(localStorage.getItem(HISTORY_KEY) ?? '[]').filter(h => h && typeof h.id === 'string'); }
   catch { return []; }
 }
-function remember(record) {
-  const history = loadHistory().filter(h => h.id !== record.id);
-  history.push(record);
+/** Adds or updates a record; one that replaces an older record (a resumed generation) takes its place in the order. */
+function remember(record, replaces = record.id) {
+  const history = loadHistory();
+  const at = history.findIndex(h => h.id === replaces);
+  if (at >= 0) history[at] = record; else history.push(record);
   localStorage.setItem(HISTORY_KEY, JSON.stringify(history.slice(-HISTORY_LIMIT)));
 }
 
@@ -108,7 +110,8 @@ function started(entry, generation) {
   entry.dataset.id = generation.id;
   entry.dataset.self = generation.links.self;
   entry.id = `g-${generation.id}`;
-  remember({ id: generation.id, prompt: generation.prompt, seed: generation.seed, at: Date.now() });
+  remember({ id: generation.id, prompt: generation.prompt, seed: generation.seed, at: Date.now() }, entry.dataset.replaces ?? generation.id);
+  delete entry.dataset.replaces;
   const cancel = entry.querySelector('button.cancel');
   cancel.hidden = false;
   cancel.onclick = () => cancelGeneration(entry);
@@ -229,6 +232,8 @@ async function poll(entry, url) {
 /** Withdraws this page's interest; the event stream then ends with its 'cancelled' error. Others asking the same go on. */
 async function cancelGeneration(entry) {
   entry.querySelector('button.cancel').disabled = true;
+  const record = loadHistory().find(h => h.id === entry.dataset.id);
+  if (record) remember({ ...record, cancelled: true });      // a reload must not resume what the user cancelled
   try {
     const response = await fetch(entry.dataset.self, { method: 'DELETE', headers: headers() });
     if (!response.ok && response.status !== 409) {        // 409: it finished first, the result is on its way
@@ -241,7 +246,8 @@ async function cancelGeneration(entry) {
 }
 
 // Closing the page withdraws its interest in running generations (keepalive lets the request outlive the page), so
-// device slots are freed when nobody else waits for them. A reload reopens the entry and finds it cancelled.
+// device slots are freed when nobody else waits for them. A reload reopens the entry, finds it cancelled, and asks
+// for it again with the same seed (so the same images), unless the user cancelled it.
 window.addEventListener('pagehide', () => {
   for (const entry of document.querySelectorAll('article.entry.running[data-self]'))
     fetch(entry.dataset.self, { method: 'DELETE', headers: headers(), keepalive: true }).catch(() => {});
@@ -329,8 +335,26 @@ function enlarge(img, caption) {
 }
 dialog.addEventListener('click', e => { if (e.target === dialog) dialog.close(); });
 
+/**
+ * A reopened generation that was withdrawn when this page was left (not by the user's Cancel) is asked for again:
+ * the same request with the same seed, so the same images, in the same entry and history place.
+ */
+function resumable(entry, problem) {
+  if (entry.dataset.reopened !== 'true' || problem?.title !== 'Generation cancelled' || !entry.dataset.request) return false;
+  return !loadHistory().find(h => h.id === entry.dataset.id)?.cancelled;
+}
+function resume(entry) {
+  const r = requestOf(entry);
+  entry.dataset.replaces = entry.dataset.id;
+  entry.removeAttribute('id');
+  for (const key of ['id', 'self', 'reopened', 'via']) delete entry.dataset[key];
+  entry.dataset.resumed = 'true';
+  submit(r, entry);
+}
+
 /** Problem details (or a generation's error): the title, the detail naming the field and its limit. */
 function showError(entry, problem) {
+  if (resumable(entry, problem)) return resume(entry);
   const error = entry.querySelector('.error');
   const field = problem?.field ? ` (${problem.field})` : '';
   error.textContent = `${problem?.title ?? 'Error'}${field}: ${problem?.detail ?? ''}`;
@@ -360,6 +384,7 @@ async function reopen(id, record) {
       return showError(entry, { title: 'No longer available', detail: `the server no longer keeps this result${seed}; generate it again.` });
     }
     entry.querySelector('.prompt-text').textContent = data.prompt;
+    entry.dataset.reopened = 'true';
     started(entry, data);
     if (data.status === 'running') entry.querySelector('button.cancel').hidden = false;
     settleOrFollow(entry, data);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -73,6 +74,35 @@ public sealed class BrowserTests(WebAppFixture web, PlaywrightBrowser chromium, 
             Assert.Equal([first, second], await page.EvalOnSelectorAllAsync<string[]>("article.entry", "els => els.map(e => e.dataset.id)"));
             await WaitForAnswerAsync(page, 2);
             AssertImages(await CheckImagesAsync(page, 2), 2 * Top);
+
+            // Reloading while a generation runs: leaving the page withdrew it (its device rows are freed), and the
+            // reopened page asks for it again with the same seed, in the same place. The device is held meanwhile, so
+            // the generation is certainly still running when the page goes.
+            var executor = web.App.Services.GetRequiredService<DalleOrleans.Grains.Devices.DeviceHost>().Executors.Single();
+            using (var hold = new ManualResetEventSlim())
+            {
+                var held = executor.Run(_ => hold.Wait(TimeSpan.FromSeconds(60)));
+                try
+                {
+                    await page.FillAsync("#prompt", "a small blue circle at the bottom");
+                    await page.ClickAsync("#submit");
+                    await WaitUntilAsync(page, "document.querySelectorAll('article.entry')[2]?.dataset.id !== undefined", 15_000);
+                    string left = await page.EvaluateAsync<string>("document.querySelectorAll('article.entry')[2].dataset.id");
+                    long seed = (await web.Http.GetFromJsonAsync<GenerationDto>($"/api/generations/{left}"))!.Seed;
+                    await page.ReloadAsync();
+                    await WaitUntilAsync(page, "document.querySelectorAll('article.entry')[2]?.dataset.resumed === 'true' && document.querySelectorAll('article.entry')[2].dataset.id !== undefined", 30_000);
+                    Assert.Equal("cancelled", (await web.Http.GetFromJsonAsync<GenerationDto>($"/api/generations/{left}"))!.Progress.Stage);
+                    string resumed = await page.EvaluateAsync<string>("document.querySelectorAll('article.entry')[2].dataset.id");
+                    Assert.NotEqual(left, resumed);
+                    Assert.Equal(seed, (await web.Http.GetFromJsonAsync<GenerationDto>($"/api/generations/{resumed}"))!.Seed);
+                }
+                finally
+                {
+                    hold.Set();
+                    await held;
+                }
+            }
+            await WaitForAnswerAsync(page, 3);
 
             // The permalink reopens the generation in a browser that has never seen it.
             string permalink = (await page.GetAttributeAsync("article.entry >> nth=0 >> a.permalink", "href"))!;
