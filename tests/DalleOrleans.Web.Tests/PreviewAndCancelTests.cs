@@ -171,6 +171,33 @@ public sealed class PreviewAndCancelTests(WebAppFixture web)
         Assert.Equal(0, Executor.ActiveStreams + Executor.QueuedStreams);
     }
 
+    [Fact]
+    public async Task PostingAgainRightAfterTheLastWithdrawalStartsAFreshGenerationThatSucceeds()
+    {
+        // A page reload: the old ticket is withdrawn (the shared generation is cancelled but, with the device held, still
+        // winding down in the cluster) and the same request is posted again at once. The new one must not inherit the
+        // cancellation.
+        var body = new { prompt = "a yellow circle on the right", candidates = 4, top = 1, seed = 916 };
+        using var hold = new ManualResetEventSlim();
+        var held = Executor.Run(_ => hold.Wait(TimeSpan.FromSeconds(30)));
+        GenerationDto again;
+        try
+        {
+            var first = await PostAsync(web.Http, body);
+            using (var withdraw = await web.Http.DeleteAsync(first.Links.Self)) Assert.Equal(HttpStatusCode.Accepted, withdraw.StatusCode);
+            again = await PostAsync(web.Http, body);
+            Assert.NotEqual(first.Id, again.Id);
+        }
+        finally
+        {
+            hold.Set();
+            await held;
+        }
+        var done = await web.WaitForFinishAsync(again.Id);
+        Assert.True(done.Status == "done", $"{done.Status}: {done.Error}");
+        Assert.Equal(916, done.Seed);
+    }
+
     static async Task<GenerationDto> PostAsync(HttpClient http, object body)
     {
         using var post = await http.PostAsJsonAsync("/api/generations", body);

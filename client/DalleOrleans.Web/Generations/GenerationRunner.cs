@@ -31,8 +31,13 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, job.Cancellation);
         try
         {
-            var result = await client.GenerateAsync(job.Request, new JobProgress(job), stop.Token);
-            job.Complete(result);
+            job.Complete(await GenerateAsync(job, stop.Token));
+        }
+        catch (Exception) when (job.Cancellation.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // Every requester withdrew. The cancelled call may surface as any exception (the relay's, Orleans' own
+            // wrapper around the grain's), not only an OperationCanceledException: the job was cancelled all the same.
+            job.Fail(JobError.Cancelled, GenerationStage.Cancelled);
         }
         catch (ArgumentException e)
         {
@@ -44,10 +49,6 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
         {
             // Every device's admission queue was full: refused at once, the caller should come back later.
             job.Fail(new JobError(StatusCodes.Status429TooManyRequests, "Overloaded, retry later", e.Message, null));
-        }
-        catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested && !stopping.IsCancellationRequested)
-        {
-            job.Fail(JobError.Cancelled, GenerationStage.Cancelled);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -63,6 +64,30 @@ public sealed class GenerationRunner(GenerationClient client, GenerationStore st
             store.Trim();
         }
     }
+
+    /// <summary>
+    /// The cluster call, asked again when it ends cancelled although nobody here cancelled it: the generation grain
+    /// lets a new caller join a shared generation that its last caller has just cancelled and that is still winding
+    /// down (as when a page is reloaded: the old ticket's withdrawal cancels it, the reopened page asks again at once).
+    /// Once that generation has ended, the same call starts a fresh one.
+    /// </summary>
+    async Task<GenerationResult> GenerateAsync(GenerationJob job, CancellationToken cancellation)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await client.GenerateAsync(job.Request, new JobProgress(job), cancellation);
+            }
+            catch (OperationCanceledException) when (attempt < JoinedCancelledAttempts && !cancellation.IsCancellationRequested)
+            {
+                log.LogInformation("Generation {Id} joined a cancelled generation; asking again (attempt {Attempt})", job.Id, attempt + 1);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), cancellation);
+            }
+        }
+    }
+
+    const int JoinedCancelledAttempts = 5;
 
     /// <summary>Writes progress straight into the job: Progress&lt;T&gt; would post to the thread pool and could reorder reports.</summary>
     sealed class JobProgress(GenerationJob job) : IProgress<GenerationProgress>

@@ -37,7 +37,7 @@ public sealed class GenerationTicket
     public JobSnapshot Snapshot()
     {
         var state = Job.Snapshot();
-        if (!Withdrawn || state.Status == JobStatus.Failed) return state;
+        if (!Withdrawn) return state;
         return state with { Status = JobStatus.Failed, Result = null, Error = JobError.Cancelled, Progress = state.Progress with { Stage = Abstractions.GenerationStage.Cancelled } };
     }
 
