@@ -72,7 +72,13 @@ public sealed class SiloKillTests(ITestOutputHelper output)
         // How long membership takes to declare the victim dead (the shipped probe settings decide it).
         var declaredDead = Task.Run(async () =>
         {
-            while ((await management.GetHosts(onlyActive: true)).Count >= silosBefore) await Task.Delay(100);
+            while (true)
+            {
+                // Each ask is bounded: one routed through the dead silo would otherwise wait out the 30 s response timeout.
+                try { if ((await management.GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(2))).Count < silosBefore) break; }
+                catch (Exception e) when (e is TimeoutException or OrleansException) { }
+                await Task.Delay(100);
+            }
             return clock.Elapsed.TotalMilliseconds - killedAt;
         });
 
