@@ -229,7 +229,7 @@ bench_wait crash
 RETRIES_CRASH=$(( $(retries_now) - RETRIES_BEFORE ))
 [ "$RETRIES_CRASH" -gt 0 ] || fail "no work was redone after silo 1 was killed (retries on the survivors did not move)"
 
-log "window 6: the survivors (silos $(echo $SURVIVORS | tr '\n' ' ')), ${WINDOW}s"
+log "window 6: the survivors (silos $(echo $SURVIVORS)), ${WINDOW}s"
 bench_start after "$WINDOW"; bench_wait after
 
 # ---- report ---------------------------------------------------------------------------------------------------------
