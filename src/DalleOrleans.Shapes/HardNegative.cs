@@ -14,6 +14,7 @@ namespace DalleOrleans.Shapes;
 public static class HardNegative
 {
     /// <summary>The scene of <paramref name="sample"/> with its kind or (when named) its colour swapped.</summary>
+    /// <exception cref="ArgumentException">No such scene exists in <paramref name="split"/> (possible only outside Split.Train).</exception>
     public static ShapeScene Swap(CaptionedSample sample, Random rng, Split split)
     {
         ArgumentNullException.ThrowIfNull(sample);
@@ -27,8 +28,11 @@ public static class HardNegative
         }
         var kinds = Enum.GetValues<ShapeKind>().Where(k => k != scene.Kind && split.Allows(scene.Color, k)).ToList();
         if (kinds.Count > 0) return scene with { Kind = kinds[rng.Next(kinds.Count)] };
-        // Every kind of this colour but one is held out (cannot happen with the shipped pairs): change the colour instead.
-        var fallback = Palette.Colors.Where(c => c != scene.Color && c != scene.Background && split.Allows(c, scene.Kind)).ToList();
+        // The kind is the only thing left to change, but no other kind of this colour is in the split (in Split.Train there
+        // always is: each colour has at most one held-out kind). Then a named colour is the last resort.
+        var fallback = sample.Named.Color is null ? [] : Palette.Colors.Where(c => c != scene.Color && c != scene.Background && split.Allows(c, scene.Kind)).ToList();
+        if (fallback.Count == 0)
+            throw new ArgumentException($"no hard negative of a {scene.Color} {scene.Kind} on {scene.Background} exists in the {split} split.", nameof(split));
         return scene with { Color = fallback[rng.Next(fallback.Count)] };
     }
 }
