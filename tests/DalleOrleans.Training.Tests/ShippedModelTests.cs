@@ -18,13 +18,14 @@ public sealed class ShippedModelTests
 
     /// <summary>
     /// Full matches the reranked top-1 (of <see cref="Candidates"/>) must reach over the 32 fixed captions
-    /// (<see cref="EvaluationCaptions.Seen"/>, seeds 0..31). Measured for shapes-v2: see MeasuredFullMatches; the
-    /// threshold leaves a margin of about two standard errors (√(32·p·(1−p)) ≈ 2.7 captions) for libtorch builds
-    /// whose floating-point results differ slightly, while a model that follows captions no better than v1's
-    /// random candidate (44 %, 14/32) fails.
+    /// (<see cref="EvaluationCaptions.Seen"/>, seeds 0..31). Measured for shapes-v2 on 2026-12-01: 20/32 (62.5 %,
+    /// in line with its 64.8 % over 256 captions in EVALUATION.md). The threshold leaves a margin of about two
+    /// standard errors (√(32·0.625·0.375) ≈ 2.7 captions) for libtorch builds whose floating-point results differ
+    /// slightly, while a model that follows captions no better than a random candidate (40 % in EVALUATION.md,
+    /// about 13/32) fails.
     /// </summary>
-    const int MinFullMatches = MeasuredFullMatches - 6;
-    const int MeasuredFullMatches = 24;
+    const int MinFullMatches = MeasuredFullMatches - 5;
+    const int MeasuredFullMatches = 20;
     const int Candidates = 8;
 
     static string ShippedFolder()
