@@ -54,7 +54,9 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
         else
         {
-            var options = ConfigurationOptions.Parse(cluster!);
+            ConfigurationOptions options;
+            try { options = ConfigurationOptions.Parse(cluster!); }
+            catch (ArgumentException e) { throw new ArgumentException($"--cluster: '{cluster}' is not a Redis connection string: {e.Message}", e); }
             builder.UseOrleansClient(client => client
                 .UseRedisClustering(o => o.ConfigurationOptions = options)
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; }));

@@ -165,7 +165,7 @@ public static class GenerateCommand
             }));
         }
         GenerationResult? result = null;
-        await terminal.ErrorConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        await terminal.LiveConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
             {
                 var bar = ctx.AddTask($"{request.Candidates} candidates", maxValue: 1);

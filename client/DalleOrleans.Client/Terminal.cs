@@ -23,13 +23,18 @@ public sealed class Terminal
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        LiveConsole = ErrorConsole;
     }
 
     /// <summary>The real console; live displays only when stderr is a terminal that Spectre finds interactive (not CI).</summary>
     public static Terminal FromConsole()
     {
         bool interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        return new Terminal(Console.Out, Console.Error, interactive);
+        var terminal = new Terminal(Console.Out, Console.Error, interactive);
+        // Both streams on one screen: live displays go through stdout's Spectre console, which keeps them below the
+        // tables and lines the commands print meanwhile instead of drawing over them.
+        if (interactive && !Console.IsOutputRedirected) terminal.LiveConsole = AnsiConsole.Console;
+        return terminal;
     }
 
     /// <summary>This invocation's terminal (the real console unless <see cref="Cli.InvokeAsync"/> was given writers).</summary>
@@ -43,6 +48,11 @@ public sealed class Terminal
     public TextWriter Error { get; }
     /// <summary>Spectre.Console over stderr: progress bars and live tables when <see cref="Interactive"/>.</summary>
     public IAnsiConsole ErrorConsole { get; }
+    /// <summary>
+    /// Where live displays (progress bars, status lines) draw: stdout's console when both streams are one terminal,
+    /// else <see cref="ErrorConsole"/>, so that a redirected stdout (`--json &gt; r.json`, a bench table to a file) stays clean.
+    /// </summary>
+    public IAnsiConsole LiveConsole { get; private set; }
     /// <summary>True when stderr is a terminal a person watches: live displays instead of a plain line every few seconds.</summary>
     public bool Interactive { get; }
 

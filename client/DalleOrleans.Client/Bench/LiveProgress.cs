@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace DalleOrleans.Client.Bench;
 
 /// <summary>
-/// Shows a bench's progress while it runs: a Spectre.Console status line on stderr when a person watches a terminal,
+/// Shows a bench's progress while it runs: a Spectre.Console status line when a person watches a terminal,
 /// otherwise (redirected, CI) one plain line on stderr every <c>every</c>, so a long run is never silent until its table.
 /// </summary>
 public static class LiveProgress
@@ -17,7 +17,7 @@ public static class LiveProgress
         var task = work();
         if (terminal.Interactive)
         {
-            await terminal.ErrorConsole.Status().StartAsync(progress.Describe(), async context =>
+            await terminal.LiveConsole.Status().StartAsync(progress.Describe(), async context =>
             {
                 while (!task.IsCompleted)
                 {
