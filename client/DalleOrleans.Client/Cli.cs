@@ -38,6 +38,24 @@ public static class Cli
             terminal.Error.WriteLine($"See 'dalle {command.Name} --help' for the options and their ranges.");
             return Usage;
         }
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error });
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = terminal.Out, Error = terminal.Error,
+                EnableDefaultExceptionHandler = false,        // it prints the whole stack trace
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            terminal.Fail("cancelled.");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever a command did not expect (a folder it may not write, a full disk): one line, not a stack trace.
+            terminal.Fail($"{e.Message} ({e.GetType().Name})");
+            return ExitCodes.Failed;
+        }
     }
 }

@@ -60,6 +60,21 @@ public class CliValidationTests
         Assert.Equal("", run.Out.ToString());
     }
 
+    [Fact]
+    public async Task AnUnexpectedFailureIsOneLineAndExitCodeOne()
+    {
+        string file = Path.GetTempFileName();          // a file where `model tiny --out` needs a folder to create
+        try
+        {
+            var run = new CapturedTerminal();
+            Assert.Equal(ExitCodes.Failed, await run.InvokeAsync("model", "tiny", "--out", Path.Combine(file, "model")));
+            string line = Assert.Single(run.ErrorLines);
+            Assert.StartsWith("error: ", line);
+            Assert.Matches(@"\(\w*Exception\)$", line);       // the kind of failure, without its stack
+        }
+        finally { File.Delete(file); }
+    }
+
     [Theory]
     [InlineData("a red circle ✨ 🟥")]
     [InlineData("красный круг")]
