@@ -8,7 +8,7 @@ public static class ExitCodes
 {
     /// <summary>Done.</summary>
     public const int Ok = 0;
-    /// <summary>The generation (or a benchmark's request) failed on the cluster.</summary>
+    /// <summary>The generation (or a benchmark's request) failed on the cluster, or anything else went wrong (the line says what).</summary>
     public const int Failed = 1;
     /// <summary>Bad command line or option value: the message names the option and its range. Nothing was started.</summary>
     public const int Usage = 2;
@@ -20,6 +20,6 @@ public static class ExitCodes
     public const int Cancelled = 130;
 
     public const string Help =
-        "Exit codes: 0 done, 1 generation failed, 2 bad command line (the message names the option), " +
+        "Exit codes: 0 done, 1 failed, 2 bad command line (the message names the option), " +
         "3 cluster overloaded (retry later), 4 cluster unreachable, 130 cancelled. Errors are one line on stderr.";
 }
