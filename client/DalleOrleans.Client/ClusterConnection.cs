@@ -64,10 +64,18 @@ public sealed class ClusterConnection : IAsyncDisposable
         var host = builder.Build();
         if (embedded)
         {
-            await host.StartAsync(cancellation);
-            var local = new ClusterConnection(host, embedded);
-            await local.Client.WaitForDevicesAsync(1, TimeSpan.FromSeconds(120), cancellation);
-            return local;
+            try
+            {
+                await host.StartAsync(cancellation);
+                var local = new ClusterConnection(host, embedded);
+                await local.Client.WaitForDevicesAsync(1, TimeSpan.FromSeconds(120), cancellation);
+                return local;
+            }
+            catch
+            {
+                await DisposeQuietly(host);        // a model that failed to load: stop the half-started silo before reporting it
+                throw;
+            }
         }
 
         // A remote cluster: Redis, a gateway and a registered device, all within one deadline, whatever fails.
