@@ -40,6 +40,21 @@ public sealed record DeviceInfo
     [Id(9)] public int ImageVocabSize { get; init; }
     /// <summary>Transformer shards in this device's pipeline.</summary>
     [Id(10)] public int Shards { get; init; } = 1;
+    /// <summary>Transformer layers of the served model.</summary>
+    [Id(11)] public int Layers { get; init; }
+    /// <summary>
+    /// The most layers this device holds (Model:LayersPerDevice, or what fits Model:DeviceMemoryGb); 0 = every layer.
+    /// A device holding every layer serves a one-shard pipeline alone; silos chain the others into pipelines of shard
+    /// grains (<c>PipelineComposer</c>).
+    /// </summary>
+    [Id(12)] public int LayerCapacity { get; init; }
+
+    /// <summary>Candidate streams this device has accepted since it started (operators; tests count work with it).</summary>
+    [Id(13)] public long StreamsAccepted { get; init; }
+
+    /// <summary>Whether this device holds every layer (a one-shard pipeline, no hop).</summary>
+    public bool HoldsEveryLayer => LayerCapacity <= 0 || LayerCapacity >= Layers;
+    public ServedModel Model => new() { ModelId = ModelId, ImageTokens = ImageTokens, ImageVocabSize = ImageVocabSize, Layers = Layers };
 }
 
 /// <summary>Candidate streams for one device: the request's text and options, and which candidate indices to draw.</summary>
@@ -49,6 +64,21 @@ public sealed record TokenWork
     [Id(0)] public string Fingerprint { get; init; } = "";
     [Id(1)] public GenerationRequest Request { get; init; } = new();
     [Id(2)] public int[] CandidateIndices { get; init; } = Array.Empty<int>();
+    /// <summary>
+    /// The shards of a pipeline spread over devices, in layer order (the first one is the device called); empty: the
+    /// called device runs every layer itself.
+    /// </summary>
+    [Id(3)] public ShardRoute[] Route { get; init; } = Array.Empty<ShardRoute>();
+}
+
+/// <summary>One shard of a pipeline: which device holds which contiguous layers.</summary>
+[GenerateSerializer, Alias("DalleOrleans.ShardRoute.v1")]
+public sealed record ShardRoute(
+    [property: Id(0)] string DeviceKey,
+    [property: Id(1)] int FirstLayer,
+    [property: Id(2)] int LayerCount)
+{
+    public override string ToString() => $"{DeviceKey}[{FirstLayer}..{FirstLayer + LayerCount - 1}]";
 }
 
 /// <summary>A device's report on its candidates: progress while drawing, then the finished token grids.</summary>
@@ -91,6 +121,19 @@ public sealed record RankedImages(
     [property: Id(2)] double RerankMs,
     [property: Id(3)] double EncodeMs);
 
+/// <summary>The model the cluster serves: its id (part of every fingerprint) and the limits requests are checked against.</summary>
+[GenerateSerializer, Alias("DalleOrleans.ServedModel.v1")]
+public sealed record ServedModel
+{
+    [Id(0)] public string ModelId { get; init; } = "";
+    /// <summary>Image tokens per candidate (grid side squared).</summary>
+    [Id(1)] public int ImageTokens { get; init; }
+    /// <summary>Image vocabulary (dVAE codebook): the top-k limit.</summary>
+    [Id(2)] public int ImageVocabSize { get; init; }
+    /// <summary>Transformer layers: a pipeline's shards must cover them all.</summary>
+    [Id(3)] public int Layers { get; init; }
+}
+
 /// <summary>Which devices exist in the cluster and which model they serve; follows cluster membership.</summary>
 public interface IModelDirectoryGrain : IGrainWithIntegerKey
 {
@@ -98,4 +141,9 @@ public interface IModelDirectoryGrain : IGrainWithIntegerKey
     Task Deregister(string deviceKey);
     /// <summary>Devices on live silos, least loaded first.</summary>
     Task<IReadOnlyList<DeviceInfo>> Devices();
+    /// <summary>
+    /// The model last registered by a device, kept when every device has left: a cached result needs no device, only
+    /// the model id its fingerprint names. Null until the first device registers with this activation.
+    /// </summary>
+    Task<ServedModel?> Model();
 }

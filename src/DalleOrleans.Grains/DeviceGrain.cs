@@ -14,6 +14,13 @@ namespace DalleOrleans.Grains;
 public sealed class DeviceOverloadedException(string message) : Exception(message);
 
 /// <summary>
+/// Raised when a pipeline of shards on several devices lost one of them mid-step (its silo died, or a shard failed):
+/// the streams it held are redrawn on another pipeline.
+/// </summary>
+[GenerateSerializer, Alias("DalleOrleans.PipelineBrokenException")]
+public sealed class PipelineBrokenException(string message) : Exception(message);
+
+/// <summary>
 /// The per-device model grain. It runs on its device's silo (<see cref="DevicePlacementAttribute"/>) and is a thin,
 /// reentrant front for the device's executor thread: it validates, hands work over and relays progress.
 /// </summary>
@@ -40,7 +47,8 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             Key = this.GetPrimaryKeyString(), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
             MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams, QueuedStreams = executor.QueuedStreams,
             ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
-            Draining = executor.Draining,
+            Draining = executor.Draining, StreamsAccepted = executor.StreamsAccepted,
+            Layers = model.Config.Transformer.Layers, LayerCapacity = host.LayerCapacity(model),
         };
     }
 

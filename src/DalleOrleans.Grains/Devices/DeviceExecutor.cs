@@ -24,6 +24,7 @@ public sealed class DeviceExecutor : IDisposable
     readonly Func<TorchSharp.torch.Device, ModelBundle> _load;
     volatile bool _stopping;
     int _queued, _active, _calls;
+    long _accepted;
     long _steps;
 
     public DeviceExecutor(string device, Func<TorchSharp.torch.Device, ModelBundle> load, DeviceSettings settings, ILogger log)
@@ -42,6 +43,8 @@ public sealed class DeviceExecutor : IDisposable
     public int QueuedStreams => Volatile.Read(ref _queued);
     public int ActiveStreams => Volatile.Read(ref _active);
     public long Steps => Interlocked.Read(ref _steps);
+    /// <summary>Streams accepted since start.</summary>
+    public long StreamsAccepted => Interlocked.Read(ref _accepted);
     public int MaxBatchRows => _settings.MaxBatchRows;
     /// <summary>Set while draining: no new streams are accepted, running ones finish.</summary>
     public bool Draining { get; private set; }
@@ -57,6 +60,7 @@ public sealed class DeviceExecutor : IDisposable
             return false;
         }
         foreach (var s in streams) _waiting.Enqueue(s);
+        Interlocked.Add(ref _accepted, streams.Count);
         _wake.Set();
         return true;
     }
@@ -138,7 +142,7 @@ public sealed class DeviceExecutor : IDisposable
         try
         {
             TorchRuntime.Initialize();
-            _devices = Device.Split('+').Select(d => TorchRuntime.ParseDevice(d, "Model:Devices")).ToArray();
+            _devices = Device.Split('+').Select(DeviceNames.Parse).ToArray();
             model = _load(_devices[0]);
             NewBatcher(model).Dispose();                 // checks the shard layout against the model before serving
             _ready.SetResult(model);
