@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using DalleOrleans.Abstractions;
 using DalleOrleans.Grains.Devices;
 using DalleOrleans.Grains.Placement;
+using DalleOrleans.Grains.Shards;
 using DalleOrleans.Model.Generation;
 using DalleOrleans.Model.Sampling;
 using Orleans.Concurrency;
@@ -25,7 +26,7 @@ public sealed class PipelineBrokenException(string message) : Exception(message)
 /// reentrant front for the device's executor thread: it validates, hands work over and relays progress.
 /// </summary>
 [DevicePlacement, Reentrant]
-public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain, IDeviceGrain
+public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocalSiloDetails silo) : Grain, IDeviceGrain
 {
     DeviceExecutor Executor
     {
@@ -91,11 +92,13 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
                 if (Interlocked.Increment(ref finished) == streams.Length) ticks.Writer.TryComplete();
                 else ticks.Writer.TryWrite(true);
             });
-        if (!executor.TryEnqueue(streams))
+        // Every layer here, or a pipeline of shard grains that this device heads.
+        IStreamQueue queue = work.Route.Length == 0 ? executor : drivers.For(CheckRoute(work.Route, model.Config.Transformer.Layers), model.Config.Transformer);
+        if (!queue.TryEnqueue(streams))
             // Either way the generation grain moves this share to another device.
-            throw new DeviceOverloadedException(executor.Draining
-                ? $"device {executor.Device} is draining (its silo is stopping); retry on another device."
-                : $"device {executor.Device} is overloaded ({executor.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
+            throw new DeviceOverloadedException(queue.Draining
+                ? $"device {queue.Device} is draining (its silo is stopping); retry on another device."
+                : $"device {queue.Device} is overloaded ({queue.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
 
         using (cancellation.Register(() => { foreach (var s in streams) s.Cancel(); }))
         {
@@ -114,6 +117,7 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
         }
 
         var failure = streams.Select(s => s.Failure).FirstOrDefault(f => f is not null);
+        if (failure is PipelineBrokenException broken) throw new PipelineBrokenException(broken.Message);
         if (failure is not null) throw new InvalidOperationException($"device {executor.Device} failed while drawing tokens: {failure.Message}");
         if (streams.Any(s => !s.IsComplete)) throw new OperationCanceledException("the token work was cancelled.");
         yield return new TokenUpdate
@@ -121,6 +125,24 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             TokensDone = tokensDone, CandidatesDone = streams.Length,
             Tokens = streams.ToDictionary(s => (int)s.Tag!, s => s.ImageTokens),
         };
+    }
+
+    /// <summary>A pipeline route must start at this device and cover the model's layers in order, each shard on a distinct device.</summary>
+    ShardRoute[] CheckRoute(ShardRoute[] route, int layers)
+    {
+        if (route[0].DeviceKey != this.GetPrimaryKeyString())
+            throw new ArgumentException($"route must start at the device called ({this.GetPrimaryKeyString()}), not {route[0].DeviceKey}.");
+        int next = 0;
+        foreach (var shard in route)
+        {
+            DevicePlacementDirector.ParseKey(shard.DeviceKey);
+            if (shard.FirstLayer != next || shard.LayerCount < 1)
+                throw new ArgumentException($"route shard {shard} does not continue at layer {next}; shards must cover the layers in order.");
+            next += shard.LayerCount;
+        }
+        if (next != layers) throw new ArgumentException($"route covers {next} of the model's {layers} layers.");
+        if (route.Select(r => r.DeviceKey).Distinct().Count() != route.Length) throw new ArgumentException("route names a device twice.");
+        return route;
     }
 
     /// <summary>

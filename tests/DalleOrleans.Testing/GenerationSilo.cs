@@ -29,7 +29,7 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
         var configuration = silo.Configuration;
         int rows = int.TryParse(configuration[BatchRowsProperty], out var r) ? r : 16;
         int shards = int.TryParse(configuration[ShardsProperty], out var s) ? s : 1;
-        string siloName = configuration["SiloName"] ?? "";   // TestingHost's per-silo setting: "Primary", "Secondary_1", ...
+        string siloName = configuration["Orleans:Name"] ?? "";   // TestingHost's per-silo setting: "Primary", "Secondary_1", ...
         int layers = int.TryParse(configuration[$"{LayersPerDeviceProperty}:{siloName}"] ?? configuration[LayersPerDeviceProperty], out var l) ? l : 0;
         int microBatches = int.TryParse(configuration[MicroBatchesProperty], out var m) ? m : 0;
         var devices = (configuration[DevicesProperty] ?? "cpu").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -12,7 +12,7 @@ namespace DalleOrleans.Grains.Devices;
 /// steps it runs queued jobs (dVAE decode, rerank). Orleans scheduler threads never touch a tensor: grains
 /// hand work here and await the returned tasks.
 /// </summary>
-public sealed class DeviceExecutor : IDisposable
+public sealed class DeviceExecutor : IStreamQueue, IDisposable
 {
     readonly DeviceSettings _settings;
     readonly ILogger _log;

@@ -7,7 +7,7 @@ namespace DalleOrleans.Model.Transformer;
 /// own KV cache. The hidden state moves from shard to shard; one shard holding every layer is the default.
 /// The arithmetic is the same however the layers are split, so the same seed gives the same tokens.
 /// </summary>
-public sealed class TransformerPipeline : IDisposable
+public sealed class TransformerPipeline : ITokenPipeline
 {
     readonly DalleTransformer _model;
     readonly (LayerRange Range, Device Device, KvCache Cache)[] _shards;
