@@ -69,6 +69,12 @@ public sealed record TokenWork
     /// called device runs every layer itself.
     /// </summary>
     [Id(3)] public ShardRoute[] Route { get; init; } = Array.Empty<ShardRoute>();
+    /// <summary>
+    /// True: the device renders partial previews itself (PNG in <see cref="TokenUpdate.PreviewPng"/>). False: it only
+    /// sends the tokens drawn so far (<see cref="TokenUpdate.PreviewSnapshot"/>), and the caller asks for a rendering
+    /// (<see cref="IDeviceGrain.RenderPreview"/>) when someone is watching: no dVAE work for unwatched requests.
+    /// </summary>
+    [Id(4)] public bool RenderPreviews { get; init; } = true;
 }
 
 /// <summary>One shard of a pipeline: which device holds which contiguous layers.</summary>
@@ -96,6 +102,8 @@ public sealed record TokenUpdate
     [Id(3)] public byte[]? PreviewPng { get; init; }
     /// <summary>Image tokens of candidate 0 that <see cref="PreviewPng"/> shows.</summary>
     [Id(4)] public int PreviewTokens { get; init; }
+    /// <summary>Candidate 0's tokens so far, at a preview point, when the work asked for no rendering.</summary>
+    [Id(5)] public int[]? PreviewSnapshot { get; init; }
 }
 
 /// <summary>
@@ -108,6 +116,9 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     [ResponseTimeout("00:10:00")]
     IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, CancellationToken cancellation = default);
+
+    /// <summary>A partial preview (PNG, unfinished rows grey) of an image whose first tokens are <paramref name="tokensSoFar"/>.</summary>
+    Task<byte[]> RenderPreview(int[] tokensSoFar);
 
     /// <summary>Token grids → images → reranker scores; returns the top <c>Top</c> as PNGs, best first.</summary>
     [ResponseTimeout("00:05:00")]

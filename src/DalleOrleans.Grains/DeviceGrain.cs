@@ -5,6 +5,7 @@ using DalleOrleans.Grains.Devices;
 using DalleOrleans.Grains.Placement;
 using DalleOrleans.Grains.Shards;
 using DalleOrleans.Model.Generation;
+using DalleOrleans.Model.Imaging;
 using DalleOrleans.Model.Sampling;
 using Orleans.Concurrency;
 
@@ -107,11 +108,12 @@ public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocal
             await foreach (var _ in ticks.Reader.ReadAllAsync(CancellationToken.None))
             {
                 var partial = Interlocked.Exchange(ref previewDue, null);
-                var preview = partial is null ? null : await RenderPreview(executor, partial);
+                var preview = partial is null || !work.RenderPreviews ? null : await RenderPreview(executor, partial);
                 yield return new TokenUpdate
                 {
                     TokensDone = Volatile.Read(ref tokensDone), CandidatesDone = streams.Count(s => s.IsComplete),
                     PreviewPng = preview, PreviewTokens = preview is null ? 0 : partial!.Length,
+                    PreviewSnapshot = work.RenderPreviews ? null : partial,
                 };
             }
         }
@@ -145,15 +147,22 @@ public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocal
         return route;
     }
 
+    public async Task<byte[]> RenderPreview(int[] tokensSoFar)
+    {
+        var executor = Executor;
+        await executor.Ready;
+        return await executor.Finisher.Run(m => PartialPreview.Render(m, tokensSoFar));
+    }
+
     /// <summary>
-    /// Renders a preview on the device thread, between decode steps. Best effort: a preview that cannot be rendered
+    /// Renders a preview on the device's finish worker, off the token loop. Best effort: a preview that cannot be rendered
     /// (the device is stopping) is skipped, never a reason to fail the candidates.
     /// </summary>
     static async Task<byte[]?> RenderPreview(DeviceExecutor executor, int[] tokensSoFar)
     {
         try
         {
-            return await executor.Run(m => PartialPreview.Render(m, tokensSoFar));
+            return await executor.Finisher.Run(m => PartialPreview.Render(m, tokensSoFar));
         }
         catch (ObjectDisposedException)
         {
@@ -174,9 +183,13 @@ public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocal
         if (tokens.Values.Any(t => t.Length != perImage || t.Any(v => v < 0 || v >= vocab)))
             throw new ArgumentException($"each candidate needs {perImage} image tokens in 0..{vocab - 1}.");
         var grids = Enumerable.Range(0, request.Candidates).Select(i => tokens[i]).ToArray();
-        var result = await executor.Run(m => Generator.Finish(m, imageRequest, grids, 0));
+        // Decode and rerank batched with other requests on the device's finish worker; PNG encoding on the thread pool.
+        var finished = await executor.Finisher.Finish(new FinishJob(imageRequest, grids));
+        long encoding = System.Diagnostics.Stopwatch.GetTimestamp();
+        var pngs = await Task.WhenAll(finished.Images.Select(k => Task.Run(() => PngCodec.EncodeRgb(k.Rgb, k.Width, k.Height))));
+        double encodeMs = System.Diagnostics.Stopwatch.GetElapsedTime(encoding).TotalMilliseconds;
         return new RankedImages(
-            result.Images.Select(i => new GeneratedImage(i.Rank, i.Candidate, i.Score, i.Png)).ToArray(),
-            result.Timings.DecodeMs, result.Timings.RerankMs, result.Timings.EncodeMs);
+            finished.Images.Select((k, i) => new GeneratedImage(k.Rank, k.Candidate, k.Score, pngs[i])).ToArray(),
+            finished.DecodeMs, finished.RerankMs, encodeMs);
     }
 }

@@ -196,7 +196,11 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
                 using var _ = w;                            // the share leaves the picker's in-flight count when it ends
                 var head = w.Pipeline.Head.Key;
                 var device = GrainFactory.GetGrain<IDeviceGrain>(head);
-                var job = new TokenWork { Fingerprint = fingerprint, Request = request, CandidateIndices = w.Indices, Route = w.Pipeline.Route.ToArray() };
+                var job = new TokenWork
+                {
+                    Fingerprint = fingerprint, Request = request, CandidateIndices = w.Indices, Route = w.Pipeline.Route.ToArray(),
+                    RenderPreviews = false,                // previews are rendered below, only while someone watches
+                };
                 Dictionary<int, int[]>? result = null;
                 long called = Stopwatch.GetTimestamp();
                 bool accepted = false;
@@ -206,13 +210,14 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
                     if (!accepted) { accepted = true; w.Accepted(); DalleMetrics.RecordStage("tokens_accepted", Stopwatch.GetElapsedTime(called).TotalMilliseconds); }
                     inFlight[share] = update.TokensDone;
                     if (update.Tokens is not null) result = update.Tokens;
+                    var previewPng = update.PreviewSnapshot is { } snapshot && _watchers.Count > 0 ? await TryRenderPreview(device, snapshot) : null;
                     int done = tokens.Count * perImage + inFlight.Sum();
                     Publish(_progress with
                     {
                         Stage = GenerationStage.Tokens, TokensDone = done, TokensTotal = request.Candidates * perImage,
                         CandidatesDone = perImage == 0 ? 0 : done / perImage,
-                        PreviewPng = update.PreviewPng,
-                        PreviewTokens = update.PreviewPng is null ? _progress.PreviewTokens : update.PreviewTokens,
+                        PreviewPng = previewPng,
+                        PreviewTokens = previewPng is null ? _progress.PreviewTokens : update.PreviewSnapshot!.Length,
                     });
                 }
                 return result ?? throw new InvalidOperationException($"pipeline {w.Pipeline.Key} ended without tokens.");
@@ -243,6 +248,17 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
             }
         }
         return (tokens, used);
+    }
+
+    /// <summary>A preview is best effort: one that cannot be rendered is skipped, never a reason to fail the request.</summary>
+    async Task<byte[]?> TryRenderPreview(IDeviceGrain device, int[] tokensSoFar)
+    {
+        try { return await device.RenderPreview(tokensSoFar); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogDebug("A partial preview could not be rendered: {Error}", e.Message);
+            return null;
+        }
     }
 
     /// <summary>

@@ -51,11 +51,13 @@ public class ShardGrainTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task KillingASiloThatHoldsAShardFinishesItsRequestsOnAnotherPipeline()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var cluster = new MixedPipelineCluster();
         await cluster.InitializeAsync();
         try
         {
             await cluster.WaitForDevices(3);
+            output.WriteLine($"cluster up after {clock.Elapsed.TotalSeconds:F1} s");
             var devices = await cluster.Grains.GetGrain<IModelDirectoryGrain>(0).Devices();
             // The chained pipeline's head drives it; the other partial device holds shard 1.
             var partial = devices.Where(d => !d.HoldsEveryLayer).OrderBy(d => d.Key, StringComparer.Ordinal).ToList();
@@ -71,6 +73,7 @@ public class ShardGrainTests(Xunit.Abstractions.ITestOutputHelper output)
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (!drivers.All.Any(d => d.ActiveStreams > 0) && DateTime.UtcNow < deadline && !running.All(t => t.IsCompleted)) await Task.Delay(5);
             Assert.True(drivers.All.Any(d => d.ActiveStreams > 0), "the chained pipeline never held a stream");
+            output.WriteLine($"pipeline busy after {clock.Elapsed.TotalSeconds:F1} s");
             await cluster.Cluster.KillSiloAsync(shardSilo);
             var killed = System.Diagnostics.Stopwatch.StartNew();
 
@@ -84,6 +87,7 @@ public class ShardGrainTests(Xunit.Abstractions.ITestOutputHelper output)
         finally
         {
             await cluster.DisposeAsync();
+            output.WriteLine($"cluster stopped after {clock.Elapsed.TotalSeconds:F1} s");
         }
     }
 }

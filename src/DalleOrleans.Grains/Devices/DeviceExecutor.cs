@@ -7,10 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace DalleOrleans.Grains.Devices;
 
 /// <summary>
-/// One device's dedicated thread. It owns the device's model and KV cache, and runs the continuous-batching
+/// One device's dedicated thread. It owns the device's transformer and KV cache, and runs the continuous-batching
 /// loop: admit waiting candidate streams into free batch rows, step every active stream once, repeat; between
-/// steps it runs queued jobs (dVAE decode, rerank). Orleans scheduler threads never touch a tensor: grains
-/// hand work here and await the returned tasks.
+/// steps it runs queued jobs (shard steps for pipelines headed elsewhere), within <see cref="MaxJobTimePerStep"/>.
+/// dVAE decoding, reranking and previews run on the device's <see cref="FinishWorker"/>, batched across requests.
+/// Orleans scheduler threads never touch a tensor: grains hand work here and await the returned tasks.
 /// </summary>
 public sealed class DeviceExecutor : IStreamQueue, IDisposable
 {
@@ -35,9 +36,12 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         _log = log;
         _thread = new Thread(Loop) { IsBackground = true, Name = $"device {device}" };
         _thread.Start();
+        Finisher = new FinishWorker(device, _ready.Task, log);
     }
 
     public string Device { get; }
+    /// <summary>The device's decode/rerank/preview worker: batched across requests, off the token loop.</summary>
+    public FinishWorker Finisher { get; }
     /// <summary>Completes when the model is loaded on the device (faults when loading failed).</summary>
     public Task<ModelBundle> Ready => _ready.Task;
     public int QueuedStreams => Volatile.Read(ref _queued);
@@ -159,7 +163,7 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         {
             while (!_stopping)
             {
-                while (_jobs.TryDequeue(out var job)) job(model);
+                RunJobs(model, batcher.IsIdle);
                 Admit(batcher);
                 if (batcher.IsIdle)
                 {
@@ -194,6 +198,19 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         }
     }
 
+    /// <summary>
+    /// The most time queued jobs (shard steps of pipelines on other silos, fault drills) may take between two token steps
+    /// while this device has streams of its own: a burst of jobs then waits for the next gap instead of stalling every
+    /// stream. Jobs already dequeued always finish.
+    /// </summary>
+    public static readonly TimeSpan MaxJobTimePerStep = TimeSpan.FromMilliseconds(50);
+
+    void RunJobs(ModelBundle model, bool idle)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while ((idle || System.Diagnostics.Stopwatch.GetElapsedTime(started) < MaxJobTimePerStep) && _jobs.TryDequeue(out var job)) job(model);
+    }
+
     TorchSharp.torch.Device[] _devices = Array.Empty<TorchSharp.torch.Device>();
 
     /// <summary>The batcher over this executor's pipeline: ShardsPerPipeline shards spread over its devices.</summary>
@@ -224,6 +241,7 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         _stopping = true;
         _wake.Set();
         _thread.Join(TimeSpan.FromSeconds(10));
+        Finisher.Dispose();
         if (_ready.Task.IsCompletedSuccessfully) _ready.Task.Result.Dispose();
         _wake.Dispose();
     }

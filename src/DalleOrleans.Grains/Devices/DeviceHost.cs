@@ -39,7 +39,7 @@ public sealed class DeviceHost : IDisposable
 
     /// <summary>
     /// The most layers one of this silo's devices holds for <paramref name="model"/>: Model:LayersPerDevice, or the layers
-    /// that fit Model:DeviceMemoryGb (<see cref="Model.Transformer.ShardPlanner"/>); 0 when a device holds every layer.
+    /// that fit Model:DeviceMemoryGb GiB (<see cref="Model.Transformer.ShardPlanner"/>); 0 when a device holds every layer.
     /// </summary>
     public int LayerCapacity(ModelBundle model)
     {
@@ -47,8 +47,10 @@ public sealed class DeviceHost : IDisposable
         int capacity = Settings.LayersPerDevice;
         if (Settings.DeviceMemoryGb > 0)
         {
+            // In the weights' own precision: 4 bytes a value in fp32, 2 in bf16/fp16.
+            int bytesPerValue = (int)model.Transformer.parameters().First().ElementSize;
             var plan = Model.Transformer.ShardPlanner.Plan(config, (long)(Settings.DeviceMemoryGb * (1L << 30)),
-                bytesPerValue: 4, batchRows: Settings.MaxBatchRows);
+                bytesPerValue: bytesPerValue, batchRows: Settings.MaxBatchRows);
             int fits = plan.Shards.Min(s => s.Count);
             capacity = capacity > 0 ? Math.Min(capacity, fits) : fits;
         }

@@ -32,7 +32,7 @@ public sealed record DeviceSettings
     public int LayersPerDevice { get; init; }
 
     /// <summary>
-    /// Device memory in GB: a device then holds as many layers as fit (weights and KV rows, <c>ShardPlanner</c>, fp32).
+    /// Device memory in GiB: a device then holds as many layers as fit (weights in their own precision and KV rows, <c>ShardPlanner</c>).
     /// 0 = no limit. With <see cref="LayersPerDevice"/> too, the smaller of the two wins.
     /// </summary>
     public double DeviceMemoryGb { get; init; }

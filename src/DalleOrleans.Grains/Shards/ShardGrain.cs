@@ -27,24 +27,13 @@ public sealed class ShardGrain(DeviceHost host, ILocalSiloDetails silo) : Grain,
             ? executor
             : throw new InvalidOperationException($"shard grain {this.GetPrimaryKeyString()} activated on {silo.SiloAddress}, away from its device.");
 
+    // Input: ids for the first shard, a hidden state otherwise; output: logits from the last shard, a hidden state otherwise.
     public Task<TensorPayload> Prefill(int lane, int rows, TensorPayload input, int[] slots) => Run(lane, rows, (model, cache, device) =>
-    {
-        var transformer = model.Transformer;
-        var h = TensorWire.ToTensor(input, device);
-        if (Key.FirstLayer == 0) h = transformer.EmbedPrefix(h);                                // (b, L) ids → (b, L+1, C)
-        h = transformer.RunLayers(h, Key.FirstLayer, Key.EndLayer, cache, TensorWire.Indices(slots, device));
-        return IsLast(transformer) ? transformer.PrefixLogits(h) : h;                            // (b, K) or (b, L+1, C)
-    });
+        model.Transformer.Prefill(TensorWire.ToTensor(input, device), Key.FirstLayer, Key.EndLayer, cache, TensorWire.Indices(slots, device)));
 
     public Task<TensorPayload> Step(int lane, int rows, TensorPayload input, int[] positions) => Run(lane, rows, (model, cache, device) =>
-    {
-        var transformer = model.Transformer;
-        var at = new StepPositions(transformer.Config, positions, device);
-        var h = TensorWire.ToTensor(input, device);
-        if (Key.FirstLayer == 0) h = transformer.EmbedStep(h, at);                              // (B) ids → (B, 1, C)
-        h = transformer.StepLayers(h, at, cache, Key.FirstLayer, Key.EndLayer);
-        return IsLast(transformer) ? transformer.StepLogits(h) : h;                              // (B, K) or (B, 1, C)
-    });
+        model.Transformer.DecodeStep(TensorWire.ToTensor(input, device), new StepPositions(model.Config.Transformer, positions, device),
+            cache, Key.FirstLayer, Key.EndLayer));
 
     public Task CopySlot(int lane, int from, int to) => Executor.Run(_ =>
     {
@@ -69,8 +58,6 @@ public sealed class ShardGrain(DeviceHost host, ILocalSiloDetails silo) : Grain,
         _lanes.Clear();
         return true;
     });
-
-    bool IsLast(DalleTransformer transformer) => Key.EndLayer == transformer.Config.Layers;
 
     Task<TensorPayload> Run(int lane, int rows, Func<ModelBundle, KvCache, Device, Tensor> work)
     {
