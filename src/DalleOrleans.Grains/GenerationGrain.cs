@@ -30,6 +30,7 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
     byte[]? _previewPng;                             // the latest partial preview, for watchers that join later
     string _modelId = "";                            // the model the fingerprint was checked against: the result's model
     readonly List<Channel<GenerationProgress>> _watchers = new();
+    (int[] Tokens, IDeviceGrain Device)? _snapshot;   // candidate 0's tokens at the latest preview point, not rendered unless watched
 
     public async Task<GenerationResult> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
@@ -89,6 +90,10 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
         var channel = Channel.CreateBounded<GenerationProgress>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropOldest });
         _watchers.Add(channel);
         channel.Writer.TryWrite(_progress with { PreviewPng = _previewPng });
+        // A watcher that arrives after the last preview point still gets that preview: it is rendered now, on demand.
+        if (_snapshot is { } latest && latest.Tokens.Length > _progress.PreviewTokens && await TryRenderPreview(latest.Device, latest.Tokens) is { } late
+            && _running is not null && latest.Tokens.Length > _progress.PreviewTokens)
+            Publish(_progress with { PreviewPng = late, PreviewTokens = latest.Tokens.Length });
         try
         {
             await foreach (var p in channel.Reader.ReadAllAsync(cancellation)) yield return p;
@@ -115,6 +120,7 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
     {
         var total = Stopwatch.StartNew();
         _previewPng = null;
+        _snapshot = null;
         Publish(new GenerationProgress { Fingerprint = fingerprint, Stage = GenerationStage.CacheLookup, Candidates = request.Candidates });
         var cached = await cache.TryGetAsync(fingerprint, cancellation);
         double lookupMs = total.Elapsed.TotalMilliseconds;
@@ -210,7 +216,8 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
                     if (!accepted) { accepted = true; w.Accepted(); DalleMetrics.RecordStage("tokens_accepted", Stopwatch.GetElapsedTime(called).TotalMilliseconds); }
                     inFlight[share] = update.TokensDone;
                     if (update.Tokens is not null) result = update.Tokens;
-                    var previewPng = update.PreviewSnapshot is { } snapshot && _watchers.Count > 0 ? await TryRenderPreview(device, snapshot) : null;
+                    if (update.PreviewSnapshot is { } snapshot) _snapshot = (snapshot, device);
+                    var previewPng = update.PreviewSnapshot is { } shown && _watchers.Count > 0 ? await TryRenderPreview(device, shown) : null;
                     int done = tokens.Count * perImage + inFlight.Sum();
                     Publish(_progress with
                     {

@@ -15,7 +15,7 @@ namespace DalleOrleans.Grains.Shards;
 /// together and S micro-batches keep S shards busy at once.
 /// </summary>
 [DevicePlacement, Reentrant]
-public sealed class ShardGrain(DeviceHost host, ILocalSiloDetails silo) : Grain, IShardGrain
+public sealed class ShardGrain(DeviceHost host, ShardStats stats, ILocalSiloDetails silo) : Grain, IShardGrain
 {
     ShardKey? _key;
     readonly Dictionary<int, KvCache> _lanes = new();       // touched only on the device thread
@@ -72,9 +72,12 @@ public sealed class ShardGrain(DeviceHost host, ILocalSiloDetails silo) : Grain,
                 cache?.Dispose();
                 _lanes[lane] = cache = new KvCache(model.Config.Transformer, rows, model.Device, firstLayer: Key.FirstLayer, layerCount: Key.LayerCount);
             }
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            return TensorWire.ToPayload(work(model, cache, model.Device));
+            var output = TensorWire.ToPayload(work(model, cache, model.Device));
+            stats.Add(System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            return output;
         });
     }
 }
