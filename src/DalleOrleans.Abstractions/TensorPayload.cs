@@ -56,10 +56,10 @@ public sealed class TensorPayload
 [RegisterSerializer]
 public sealed class TensorPayloadCodec : IFieldCodec<TensorPayload>
 {
-    public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type expectedType, TensorPayload value)
+    public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, TensorPayload? value)
         where TBufferWriter : IBufferWriter<byte>
     {
-        if (ReferenceCodec.TryWriteReferenceField(ref writer, fieldIdDelta, expectedType, value)) return;
+        if (ReferenceCodec.TryWriteReferenceField(ref writer, fieldIdDelta, expectedType, value) || value is null) return;
         writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(TensorPayload), WireType.LengthPrefixed);
         int headerBytes = 2 + 8 * value.Shape.Length;
         writer.WriteVarUInt32(checked((uint)(headerBytes + value.Data.Length)));
@@ -73,7 +73,7 @@ public sealed class TensorPayloadCodec : IFieldCodec<TensorPayload>
 
     public TensorPayload ReadValue<TInput>(ref Reader<TInput> reader, Field field)
     {
-        if (field.WireType == WireType.Reference) return ReferenceCodec.ReadReference<TensorPayload, TInput>(ref reader, field);
+        if (field.WireType == WireType.Reference) return ReferenceCodec.ReadReference<TensorPayload, TInput>(ref reader, field)!;
         field.EnsureWireType(WireType.LengthPrefixed);
         uint length = reader.ReadVarUInt32();
         if (length < 2) throw new InvalidDataException($"a tensor payload of {length} bytes has no header.");
@@ -97,5 +97,5 @@ public sealed class TensorPayloadCodec : IFieldCodec<TensorPayload>
 [RegisterCopier]
 public sealed class TensorPayloadCopier : IDeepCopier<TensorPayload>
 {
-    public TensorPayload DeepCopy(TensorPayload input, CopyContext context) => input;
+    public TensorPayload? DeepCopy(TensorPayload? input, CopyContext context) => input;
 }
