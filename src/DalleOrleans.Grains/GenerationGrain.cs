@@ -10,13 +10,16 @@ using Orleans.Concurrency;
 namespace DalleOrleans.Grains;
 
 /// <summary>
-/// One activation per request fingerprint. Steps: cache lookup → candidates spread over the live devices →
-/// image tokens → dVAE decode and rerank on a device → keep the top K → cache → answer every waiting caller.
+/// One activation per request fingerprint. Steps: cache lookup (first: a cached result needs no device) → candidates
+/// spread over the live pipelines, least in-flight work first (this silo's <see cref="DirectoryView"/> and
+/// <see cref="PipelinePicker"/>) → image tokens → dVAE decode and rerank on a device (batched there with other requests)
+/// → keep the top K → cache → answer every waiting caller.
 /// </summary>
 /// <remarks>
 /// Reentrant so that identical requests arriving while a generation runs join it (single flight) and
-/// watchers can read progress. If a device's silo dies mid-generation its share of candidates is drawn again
-/// on another device; per-candidate randomness makes the retried candidates identical.
+/// watchers can read progress. If a device's silo (or a silo holding a shard of its pipeline) dies mid-generation its
+/// share of candidates is drawn again on another pipeline; per-candidate randomness makes the retried candidates identical.
+/// Partial previews are rendered only while someone watches.
 /// </remarks>
 [Reentrant]
 public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, PipelinePicker picker, IClusterMembershipService membership,

@@ -35,6 +35,7 @@ public sealed class PipelineDriver : IStreamQueue, IDisposable
     {
         string pipeline = Guid.NewGuid().ToString("N")[..12];
         Device = string.Join("+", route.Select(r => r.ToString()));
+        HeadDeviceKey = route[0].DeviceKey;
         _shards = route.Select(r => grains.GetGrain<IShardGrain>(new ShardKey(r.DeviceKey, pipeline, r.FirstLayer, r.LayerCount).ToString())).ToList();
         int lanes = settings.MicroBatches > 0 ? settings.MicroBatches : route.Count;
         int rows = Math.Max(2, settings.MaxBatchRows / lanes);
@@ -48,6 +49,8 @@ public sealed class PipelineDriver : IStreamQueue, IDisposable
     }
 
     public string Device { get; }
+    /// <summary>The device whose grain drives this pipeline (shard 0).</summary>
+    public string HeadDeviceKey { get; }
     public int Lanes => _threads.Length;
     public bool Draining => _stopping || _broken is not null;
     public bool IsBroken => _broken is not null;

@@ -29,6 +29,16 @@ public sealed class PipelineDrivers(IGrainFactory grains, DeviceSettings setting
         return driver;
     }
 
+    /// <summary>Streams queued or running on the pipelines that <paramref name="deviceKey"/> heads (its registered load).</summary>
+    public (int Active, int Queued) LoadHeadedBy(string deviceKey)
+    {
+        lock (_gate)
+        {
+            var headed = _drivers.Values.Where(d => !d.IsBroken && d.HeadDeviceKey == deviceKey).ToList();
+            return (headed.Sum(d => d.ActiveStreams), headed.Sum(d => d.QueuedStreams));
+        }
+    }
+
     public IReadOnlyList<PipelineDriver> All
     {
         get { lock (_gate) return _drivers.Values.ToList(); }
