@@ -91,7 +91,7 @@ public static class CapacityCommand
             ShardPlan shards;
             try { shards = ShardPlanner.Plan(plan.Config, (long)gib << 30, plan.BytesPerValue, plan.BatchRows); }
             catch (ArgumentException e) { output.WriteLine($"  {gib} GiB: does not fit ({e.Message})"); continue; }
-            int most = shards.Shards.Max(r => r.Count);
+            int most = Grains.Devices.DeviceHost.SafeLayersPerDevice(shards, plan.Config.Layers);
             output.WriteLine($"  {gib} GiB: {shards.ShardCount} shard(s) per pipeline: {string.Join(", ", shards.Shards)}; " +
                              (shards.ShardCount == 1 ? "every layer on one card (no setting needed)"
                                                      : $"set Model:DeviceMemoryGb={gib} (or Model:LayersPerDevice={most}) on the silos"));

@@ -51,11 +51,18 @@ public sealed class DeviceHost : IDisposable
             int bytesPerValue = (int)model.Transformer.parameters().First().ElementSize;
             var plan = Model.Transformer.ShardPlanner.Plan(config, (long)(Settings.DeviceMemoryGb * (1L << 30)),
                 bytesPerValue: bytesPerValue, batchRows: Settings.MaxBatchRows);
-            int fits = plan.Shards.Min(s => s.Count);
+            int fits = SafeLayersPerDevice(plan, config.Layers);
             capacity = capacity > 0 ? Math.Min(capacity, fits) : fits;
         }
         return capacity <= 0 || capacity >= config.Layers ? 0 : capacity;
     }
+
+    /// <summary>
+    /// The layers any device of a plan can hold wherever it lands in a chain: the fewest of the full shards (the first
+    /// pays for the embeddings, the one before the end for the heads); the last shard is only the remainder.
+    /// </summary>
+    public static int SafeLayersPerDevice(Model.Transformer.ShardPlan plan, int layers) =>
+        plan.ShardCount == 1 ? layers : plan.Shards.Take(plan.ShardCount - 1).Min(s => s.Count);
 
     /// <summary>Waits until every device has its model (throws the first loading error).</summary>
     public Task WhenReady() => Task.WhenAll(_executors.Values.Select(e => e.Ready));
