@@ -40,21 +40,23 @@ public sealed record DeviceInfo
     [Id(9)] public int ImageVocabSize { get; init; }
     /// <summary>Transformer shards in this device's pipeline.</summary>
     [Id(10)] public int Shards { get; init; } = 1;
+    /// <summary>Text tokens the served model reads (its prompt limit); 0 from devices that do not publish it.</summary>
+    [Id(11)] public int TextTokens { get; init; }
     /// <summary>Transformer layers of the served model.</summary>
-    [Id(11)] public int Layers { get; init; }
+    [Id(12)] public int Layers { get; init; }
     /// <summary>
     /// The most layers this device holds (Model:LayersPerDevice, or what fits Model:DeviceMemoryGb); 0 = every layer.
     /// A device holding every layer serves a one-shard pipeline alone; silos chain the others into pipelines of shard
     /// grains (<c>PipelineComposer</c>).
     /// </summary>
-    [Id(12)] public int LayerCapacity { get; init; }
+    [Id(13)] public int LayerCapacity { get; init; }
 
     /// <summary>Candidate streams this device has accepted since it started (operators; tests count work with it).</summary>
-    [Id(13)] public long StreamsAccepted { get; init; }
+    [Id(14)] public long StreamsAccepted { get; init; }
 
     /// <summary>Whether this device holds every layer (a one-shard pipeline, no hop).</summary>
     public bool HoldsEveryLayer => LayerCapacity <= 0 || LayerCapacity >= Layers;
-    public ServedModel Model => new() { ModelId = ModelId, ImageTokens = ImageTokens, ImageVocabSize = ImageVocabSize, Layers = Layers };
+    public ServedModel Model => new() { ModelId = ModelId, ImageTokens = ImageTokens, ImageVocabSize = ImageVocabSize, Layers = Layers, TextTokens = TextTokens, Key = Key };
 }
 
 /// <summary>Candidate streams for one device: the request's text and options, and which candidate indices to draw.</summary>
@@ -114,6 +116,12 @@ public interface IDeviceGrain : IGrainWithStringKey
 {
     Task<DeviceInfo> Describe();
 
+    /// <summary>
+    /// How many text tokens the served model's tokenizer makes of <paramref name="prompt"/> (front ends compare it with
+    /// <see cref="DeviceInfo.TextTokens"/> to refuse an over-long prompt at once). Throws ArgumentException for invalid text.
+    /// </summary>
+    Task<int> CountPromptTokens(string prompt);
+
     [ResponseTimeout("00:10:00")]
     IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, CancellationToken cancellation = default);
 
@@ -143,6 +151,10 @@ public sealed record ServedModel
     [Id(2)] public int ImageVocabSize { get; init; }
     /// <summary>Transformer layers: a pipeline's shards must cover them all.</summary>
     [Id(3)] public int Layers { get; init; }
+    /// <summary>Text tokens the model reads (the prompt limit); 0 from devices that do not publish it.</summary>
+    [Id(4)] public int TextTokens { get; init; }
+    /// <summary>The device that registered it last (it may have left since): where front ends count a prompt's tokens.</summary>
+    [Id(5)] public string Key { get; init; } = "";
 }
 
 /// <summary>Which devices exist in the cluster and which model they serve; follows cluster membership.</summary>

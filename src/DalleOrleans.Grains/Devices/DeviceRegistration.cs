@@ -50,7 +50,7 @@ public sealed class DeviceRegistration(DeviceHost host, Shards.PipelineDrivers d
                         QueuedStreams = executor.QueuedStreams + headed.Queued, Draining = executor.Draining,
                         ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
                         Layers = model.Config.Transformer.Layers, LayerCapacity = host.LayerCapacity(model),
-                        StreamsAccepted = executor.StreamsAccepted,
+                        StreamsAccepted = executor.StreamsAccepted, TextTokens = model.Config.Transformer.TextLength,
                     });
                     // Once per device: operators (and deploy/scale-scenario.sh) read from it when new capacity is routable.
                     if (announced.Add(executor.Device))
