@@ -36,12 +36,15 @@ public static class CapacityCommand
                 if (p.GetValue(candidates) < 1) throw new ArgumentException("--candidates must be at least 1.");
                 if (p.GetValue(perSilo) < 1) throw new ArgumentException("--gpus-per-silo must be at least 1.");
                 var plan = new CapacityPlan(config, device, p.GetValue(bytes), p.GetValue(rows), p.GetValue(candidates), p.GetValue(perSilo));
-                Print(plan, Positive(p.GetValue(target), "--target-rps"), Console.Out);
+                // Rendered whole before anything is printed: a plan that fails half-way (the model does not fit) prints only its error.
+                var text = new StringWriter();
+                Print(plan, Positive(p.GetValue(target), "--target-rps"), text);
+                Terminal.Current.Out.Write(text.ToString());
                 return 0;
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Terminal.Current.Fail(e.Message);
                 return Cli.Usage;
             }
         });
