@@ -64,6 +64,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BatchingBench.Create());
         bench.Subcommands.Add(CacheBench.Create());
         bench.Subcommands.Add(MemoryBench.Create());
+        bench.Subcommands.Add(PipelineBench.Create());
         return bench;
     }
 
