@@ -44,6 +44,9 @@ public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<G
         var executor = ((InProcessSiloHandle)cluster.Cluster.Primary).SiloHost.Services.GetRequiredService<DeviceHost>().Executors.Single();
         var request = Request("small green square at the bottom", seed: 200);
         var fingerprint = await cluster.Client.FingerprintAsync(request);
+        // Streams the (only) device accepted: one generation draws request.Candidates of them, twenty would draw 20×.
+        var device = cluster.Grains.GetGrain<IDeviceGrain>((await cluster.Grains.GetGrain<IModelDirectoryGrain>(0).Devices()).Single().Key);
+        long streamsBefore = (await device.Describe()).StreamsAccepted;
         using var gate = new ManualResetEventSlim(false);
         using var entered = new ManualResetEventSlim(false);
         // Hold the device thread: the first generation cannot finish, nor be cached, before every caller has arrived.
@@ -69,7 +72,7 @@ public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<G
             await blocker;
         }
         var results = await Task.WhenAll(calls);
-        Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+        Assert.Equal(request.Candidates, (await device.Describe()).StreamsAccepted - streamsBefore);
         Assert.All(results, r => Assert.False(r.CacheHit));
         var first = results[0].Images.Select(i => Convert.ToBase64String(i.Png)).ToList();
         Assert.All(results, r => Assert.Equal(first, r.Images.Select(i => Convert.ToBase64String(i.Png))));
@@ -77,7 +80,7 @@ public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<G
         var again = await cluster.Client.GenerateAsync(request);
         Assert.True(again.CacheHit);
         Assert.Equal(first, again.Images.Select(i => Convert.ToBase64String(i.Png)));
-        Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+        Assert.Equal(request.Candidates, (await device.Describe()).StreamsAccepted - streamsBefore);
     }
 
     [Fact]
