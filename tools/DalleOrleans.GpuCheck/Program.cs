@@ -14,8 +14,16 @@ var heads = new Option<int>("--heads") { Description = "Decode benchmark heads (
 var dtype = new Option<string?>("--dtype") { Description = "Decode benchmark weights and KV cache: bf16, fp16 or fp32 (default: bf16 on CUDA, fp32 on CPU)." };
 var batches = new Option<string>("--batches") { Description = "Decode batch sizes.", DefaultValueFactory = _ => "1,8,32" };
 var reps = new Option<int?>("--reps") { Description = "Timed steps per batch size (default: 20 on CUDA, 5 on CPU)." };
-var python = new Option<string>("--python") { Description = "Python with torch for the eager baseline; \"\" skips it.", DefaultValueFactory = _ => "python3" };
-var script = new Option<string>("--eager-script") { Description = "The eager baseline script (default: the bundle's or the repository's eager_step.py).", DefaultValueFactory = _ => "" };
+var python = new Option<string>("--python")
+{
+    Description = "Python with torch for the eager baseline; \"\" skips it (default: DALLE_PYTHON, else python3).",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DALLE_PYTHON") ?? "python3",
+};
+var script = new Option<string>("--eager-script")
+{
+    Description = "The eager baseline script (default: DALLE_EAGER_SCRIPT, else the bundle's or the repository's eager_step.py).",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DALLE_EAGER_SCRIPT") ?? "",
+};
 var copyMib = new Option<int?>("--copy-mib") { Description = "Buffer copied to measure bandwidth, MiB (default: 1024 on CUDA, 256 on CPU)." };
 var tolerance = new Option<double>("--logit-tolerance") { Description = "Largest |CPU − device| logit that passes.", DefaultValueFactory = _ => 1e-2 };
 var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: every core)." };
