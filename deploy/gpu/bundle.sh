@@ -63,7 +63,7 @@ cp "$repo/deploy/gpu/eager_step.py" "$stage/eager/"
 } > "$stage/BUNDLE.txt"
 
 echo "bundle: packing $(du -sh "$stage" | cut -f1) (hard links counted once)" >&2
-tar -C "$dist/stage" -cf - dalle-gpu | xz -9e -T2 > "$archive.tmp"
+tar -C "$dist/stage" -cf - dalle-gpu | xz -6 -T2 > "$archive.tmp"
 mv "$archive.tmp" "$archive"
 size=$(stat -c %s "$archive")
 echo "bundle: $archive, $((size / 1024 / 1024)) MiB ($size bytes)" >&2
