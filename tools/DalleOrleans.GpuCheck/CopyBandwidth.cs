@@ -12,10 +12,31 @@ public static class CopyBandwidth
 
     public static Result Measure(Device device, long bytes, int reps = 10)
     {
-        using var scope = NewDisposeScope();
-        var source = ones(bytes, dtype: ScalarType.Byte, device: device);
-        var target = empty(bytes, dtype: ScalarType.Byte, device: device);
-        double ms = DeviceClock.Median(DeviceClock.Times(device, warmup: 2, reps, () => target.copy_(source)));
-        return new Result(bytes, ms, 2.0 * bytes / (ms / 1000));
+        using var copier = new Copier(device, bytes);
+        double ms = DeviceClock.Median(DeviceClock.Times(device, warmup: 2, reps, copier.Copy));
+        return copier.ResultOf(ms);
+    }
+
+    /// <summary>The two buffers, kept so the copy can be timed in turn with other work (both see the same load).</summary>
+    public sealed class Copier : IDisposable
+    {
+        readonly Tensor _source, _target;
+
+        public Copier(Device device, long bytes)
+        {
+            Bytes = bytes;
+            _source = ones(bytes, dtype: ScalarType.Byte, device: device).DetachFromDisposeScope();
+            _target = empty(bytes, dtype: ScalarType.Byte, device: device).DetachFromDisposeScope();
+        }
+
+        public long Bytes { get; }
+        public void Copy() => _target.copy_(_source);
+        public Result ResultOf(double medianMs) => new(Bytes, medianMs, 2.0 * Bytes / (medianMs / 1000));
+
+        public void Dispose()
+        {
+            _source.Dispose();
+            _target.Dispose();
+        }
     }
 }

@@ -12,8 +12,9 @@ namespace DalleOrleans.GpuCheck;
 /// </summary>
 public static class DecodeBench
 {
+    /// <param name="BytesPerSecond">Copy bandwidth timed in turn with this row's steps: the limits divide by it.</param>
     public sealed record Row(string Masks, int Batch, int Position, long KeyLength, double StepMs, double StepAndSampleMs,
-        double WeightLimitMs, double WeightAndKvLimitMs);
+        double WeightLimitMs, double WeightAndKvLimitMs, double BytesPerSecond);
 
     public sealed record Result(TransformerConfig Config, long StepWeightBytes, long ParameterCount, int ElementSize,
         CopyBandwidth.Result Bandwidth, IReadOnlyList<Row> Rows)
@@ -33,7 +34,8 @@ public static class DecodeBench
 
     public static Result Run(GpuCheckOptions o, Device device, Action<string> log)
     {
-        var bandwidth = CopyBandwidth.Measure(device, o.CopyBytes);
+        using var copier = new CopyBandwidth.Copier(device, o.CopyBytes);
+        var bandwidth = copier.ResultOf(DeviceClock.Median(DeviceClock.Times(device, warmup: 2, reps: 10, copier.Copy)));
         log($"copy bandwidth {MarkdownReport.F(bandwidth.BytesPerSecond / 1e9, 1)} GB/s over {bandwidth.Bytes >> 20} MiB");
         var rows = new List<Row>();
         long stepBytes = 0, parameters = 0;
@@ -51,7 +53,7 @@ public static class DecodeBench
             log($"{(dense ? "dense" : "sparse")} model: {parameters / 1e9:F2} B parameters, {stepBytes / 1e9:F2} GB read per step");
             using var cache = new KvCache(config, o.Batches.Max(), device, o.DType);
             foreach (int batch in o.Batches)
-                rows.Add(Measure(model, cache, batch, dense ? "dense causal" : "sparse (paper)", o, device, bandwidth, stepBytes, elementSize));
+                rows.Add(Measure(model, cache, batch, dense ? "dense causal" : "sparse (paper)", o, device, copier, stepBytes, elementSize));
         }
         return new Result(sparseConfig, stepBytes, parameters, elementSize, bandwidth, rows);
     }
@@ -83,7 +85,7 @@ public static class DecodeBench
     }
 
     static Row Measure(DalleTransformer model, KvCache cache, int batch, string masks, GpuCheckOptions o, Device device,
-        CopyBandwidth.Result bandwidth, long stepBytes, int elementSize)
+        CopyBandwidth.Copier copier, long stepBytes, int elementSize)
     {
         var config = model.Config;
         int imageToken = config.ImageTokens / 2;
@@ -105,14 +107,27 @@ public static class DecodeBench
             using var s = NewDisposeScope();
             TokenSampler.SampleOnDevice(model.DecodeStep(tokens, positions, cache), rows, uniforms);
         }
-        int warmup = Math.Min(3, o.Reps);
-        double stepMs = DeviceClock.Median(DeviceClock.Times(device, warmup, o.Reps, Step));
-        double sampleMs = DeviceClock.Median(DeviceClock.Times(device, 1, o.Reps, StepAndSample));
+        // The copy, the step and the step with sampling are timed in turn, rep by rep: on a shared machine all three
+        // see the same load, so the step's ratio to the limit holds even when the load drifts.
+        var copyTimes = new List<double>();
+        var stepTimes = new List<double>();
+        var sampleTimes = new List<double>();
+        int warmup = Math.Min(2, o.Reps);
+        for (int rep = 0; rep < warmup + o.Reps; rep++)
+        {
+            double copy = DeviceClock.Times(device, 0, 1, copier.Copy)[0];
+            double step = DeviceClock.Times(device, 0, 1, Step)[0];
+            double sample = DeviceClock.Times(device, 0, 1, StepAndSample)[0];
+            if (rep < warmup) continue;
+            copyTimes.Add(copy); stepTimes.Add(step); sampleTimes.Add(sample);
+        }
+        double stepMs = DeviceClock.Median(stepTimes), sampleMs = DeviceClock.Median(sampleTimes);
+        var bandwidth = copier.ResultOf(DeviceClock.Median(copyTimes));
         long keyLength = positions.KeyLength;
         // Every row reads its own keys and values: layers × 2 × Tk × d elements.
         long kvBytes = (long)config.Layers * 2 * batch * keyLength * config.ModelDim * elementSize;
         double limitMs = stepBytes / bandwidth.BytesPerSecond * 1000;
         double kvLimitMs = (stepBytes + kvBytes) / bandwidth.BytesPerSecond * 1000;
-        return new Row(masks, batch, position, keyLength, stepMs, sampleMs, limitMs, kvLimitMs);
+        return new Row(masks, batch, position, keyLength, stepMs, sampleMs, limitMs, kvLimitMs, bandwidth.BytesPerSecond);
     }
 }

@@ -139,9 +139,9 @@ public sealed class GpuCheckRun(GpuCheckOptions options, Action<string> log)
         _report.Line($"Random weights built by the project's `DalleTransformer` ({result.ParameterCount / 1e9:F3} B parameters, " +
                      $"{result.ElementSize} bytes each); a step reads {result.StepWeightBytes / 1e9:F3} GB of them (layers, final norm, image head). " +
                      $"Device-to-device copy of {bw.Bytes >> 20} MiB: {MarkdownReport.F(bw.MedianMs, 3)} ms, " +
-                     $"{MarkdownReport.F(bw.BytesPerSecond / 1e9, 1)} GB/s (read + write). Weight-read limit = step weight bytes ÷ that bandwidth; " +
-                     "the next column adds the keys and values each row reads.");
-        _report.Table(new[] { "masks", "batch", "position (keys)", "step ms", "step + sampling ms", "weight-read limit ms", "× limit", "weights + KV limit ms", "eager PyTorch ms", "eager ÷ ours", "tokens/s" },
+                     $"{MarkdownReport.F(bw.BytesPerSecond / 1e9, 1)} GB/s (read + write) before the steps. Weight-read limit = step weight bytes ÷ the " +
+                     "copy bandwidth timed in turn with that row's steps (column \"copy GB/s\"); the next limit adds the keys and values each row reads.");
+        _report.Table(new[] { "masks", "batch", "position (keys)", "step ms", "step + sampling ms", "weight-read limit ms", "× limit", "weights + KV limit ms", "copy GB/s", "eager PyTorch ms", "eager ÷ ours", "tokens/s" },
             result.Rows.Select(r =>
             {
                 bool sparse = r.Masks.StartsWith("sparse", StringComparison.Ordinal);
@@ -150,14 +150,14 @@ public sealed class GpuCheckRun(GpuCheckOptions options, Action<string> log)
                 {
                     r.Masks, r.Batch.ToString(), $"{r.Position} ({r.KeyLength})", MarkdownReport.F(r.StepMs, 3), MarkdownReport.F(r.StepAndSampleMs, 3),
                     MarkdownReport.F(r.WeightLimitMs, 3), MarkdownReport.F(r.StepMs / r.WeightLimitMs, 2) + "×", MarkdownReport.F(r.WeightAndKvLimitMs, 3),
-                    e is null ? "—" : MarkdownReport.F(e.Value, 3), e is null ? "—" : MarkdownReport.F(e.Value / r.StepMs, 2) + "×",
+                    MarkdownReport.F(r.BytesPerSecond / 1e9, 1), e is null ? "—" : MarkdownReport.F(e.Value, 3), e is null ? "—" : MarkdownReport.F(e.Value / r.StepMs, 2) + "×",
                     MarkdownReport.F(r.Batch / (r.StepAndSampleMs / 1000), 1),
                 };
             }));
         _report.Line(eager.Skipped is null
             ? $"Eager baseline: `eager_step.py` on torch {eager.TorchVersion}, same sizes, dtype and position, causal additive masks (an additive mask costs the same whatever its pattern)."
             : $"Eager baseline skipped: {eager.Skipped}.");
-        _report.Line($"Each time is the median of {options.Reps} steps, each between two device synchronisations; \"step\" = embedding, every layer, final norm and " +
+        _report.Line($"Each time is the median of {options.Reps} steps, each between two device synchronisations and timed in turn with a copy and a step with sampling; \"step\" = embedding, every layer, final norm and " +
                      "image head (`DalleTransformer.DecodeStep`); \"+ sampling\" adds temperature/top-k/top-p sampling of every row on the device " +
                      "(`TokenSampler.SampleOnDevice`, no copy to the host).");
         var batch1 = result.Rows.FirstOrDefault(r => r.Batch == 1 && r.Masks.StartsWith("sparse", StringComparison.Ordinal));
