@@ -40,6 +40,8 @@ public sealed record DeviceInfo
     [Id(9)] public int ImageVocabSize { get; init; }
     /// <summary>Transformer shards in this device's pipeline.</summary>
     [Id(10)] public int Shards { get; init; } = 1;
+    /// <summary>Text tokens the served model reads (its prompt limit); 0 from devices that do not publish it.</summary>
+    [Id(11)] public int TextTokens { get; init; }
 }
 
 /// <summary>Candidate streams for one device: the request's text and options, and which candidate indices to draw.</summary>
@@ -75,6 +77,12 @@ public sealed record TokenUpdate
 public interface IDeviceGrain : IGrainWithStringKey
 {
     Task<DeviceInfo> Describe();
+
+    /// <summary>
+    /// How many text tokens the served model's tokenizer makes of <paramref name="prompt"/> (front ends compare it with
+    /// <see cref="DeviceInfo.TextTokens"/> to refuse an over-long prompt at once). Throws ArgumentException for invalid text.
+    /// </summary>
+    Task<int> CountPromptTokens(string prompt);
 
     [ResponseTimeout("00:10:00")]
     IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, CancellationToken cancellation = default);

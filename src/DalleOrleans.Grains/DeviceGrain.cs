@@ -40,8 +40,26 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             Key = this.GetPrimaryKeyString(), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
             MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams, QueuedStreams = executor.QueuedStreams,
             ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
+                        TextTokens = model.Config.Transformer.TextLength,
             Draining = executor.Draining,
         };
+    }
+
+    public async Task<int> CountPromptTokens(string prompt)
+    {
+        var model = await Executor.Ready;
+        try
+        {
+            return model.Tokenizer.Encode(prompt).Length;
+        }
+        catch (DalleOrleans.Model.Text.PromptTooLongException e)
+        {
+            return e.TokenCount;             // over the limit: the caller reports the count against DeviceInfo.TextTokens
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(e.Message, "prompt");     // plain type: model-library subclasses have no codec
+        }
     }
 
     public async IAsyncEnumerable<TokenUpdate> DrawTokens(TokenWork work, [EnumeratorCancellation] CancellationToken cancellation = default)

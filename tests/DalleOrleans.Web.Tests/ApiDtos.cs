@@ -3,7 +3,7 @@ namespace DalleOrleans.Web.Tests;
 // The API's JSON as a client reads it: written out here rather than reusing the server's records, so a renamed
 // property on the server breaks these tests the way it would break a real client.
 
-public sealed record GenerationDto(string Id, string Status, string Prompt, ProgressDto Progress, ResultDto? Result, ErrorDto? Error, LinksDto Links);
+public sealed record GenerationDto(string Id, string Status, string Prompt, long Seed, ProgressDto Progress, ResultDto? Result, ErrorDto? Error, LinksDto Links);
 
 public sealed record ProgressDto(string Stage, int TokensDone, int TokensTotal, int CandidatesDone, int Candidates, int PreviewTokens, string? PreviewUrl);
 
@@ -17,4 +17,4 @@ public sealed record ErrorDto(int Status, string Title, string Detail, string? F
 
 public sealed record LinksDto(string Self, string Events);
 
-public sealed record ProblemDto(string? Type, string? Title, int Status, string? Detail, string? Field);
+public sealed record ProblemDto(string? Type, string? Title, int Status, string? Detail, string? Field, int? Limit = null);

@@ -42,16 +42,14 @@ public sealed class ClusterModeTests
             Assert.Equal(2, done.Result!.Images.Count);
             Assert.Equal((WebAppFixture.ImageSize, WebAppFixture.ImageSize), Png.Size(await http.GetByteArrayAsync(done.Result.Images[0].Url)));
 
-            // Without the model folder the front end cannot count a prompt's tokens: the device refuses it, and the
-            // generation ends as failed with a 400-style error naming the prompt.
+            // The front end has no model folder: the prompt limit comes from the cluster (the device publishes it and
+            // counts the prompt's tokens), and an over-long prompt is refused at the POST.
             var tooLong = string.Join(' ', Enumerable.Repeat("circle", 40));
             using var longPost = await http.PostAsJsonAsync("/api/generations", new { prompt = tooLong, candidates = 2, top = 1 });
-            Assert.Equal(HttpStatusCode.Accepted, longPost.StatusCode);
-            var failed = await PollAsync(http, (await longPost.Content.ReadFromJsonAsync<GenerationDto>())!.Id);
-            Assert.Equal("failed", failed.Status);
-            Assert.Equal(400, failed.Error!.Status);
-            Assert.Equal("prompt", failed.Error.Field);
-            Assert.Contains("tokens", failed.Error.Detail);
+            var problem = await ProblemAssert.IsAsync(longPost, HttpStatusCode.BadRequest);
+            Assert.Equal("prompt", problem.Field);
+            Assert.Equal(WebAppFixture.PromptTokens, problem.Limit);
+            Assert.Contains("40 tokens", problem.Detail);
         }
         finally
         {

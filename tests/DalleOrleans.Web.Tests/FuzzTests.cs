@@ -118,7 +118,7 @@ public sealed class FuzzTests(WebAppFixture web, ITestOutputHelper output)
             {
                 lastPrint = (int)drainClock.Elapsed.TotalSeconds / 30;
                 foreach (var id in ids.Distinct())
-                    if (store.Find(id) is { IsFinished: false } j)
+                    if (store.FindTicket(id)?.Job is { IsFinished: false } j)
                         output.WriteLine($"DRAIN {drainClock.Elapsed.TotalSeconds:F0}s {id[..8]} {j.Request.Candidates}c g{j.Request.GuidanceScale} {j.Snapshot().Progress.Stage} {j.Snapshot().Progress.TokensDone}/{j.Snapshot().Progress.TokensTotal} age {(DateTimeOffset.UtcNow - j.Created).TotalSeconds:F0}s");
             }
             await Task.Delay(100);
@@ -127,7 +127,7 @@ public sealed class FuzzTests(WebAppFixture web, ITestOutputHelper output)
         if (store.RunningCount > 0)
             foreach (var id in ids.Distinct())
             {
-                var job = store.Find(id);
+                var job = store.FindTicket(id)?.Job;
                 if (job is { IsFinished: false })
                     output.WriteLine($"STILL RUNNING {id}: {job.Request} {job.Snapshot().Progress}");
             }

@@ -76,13 +76,37 @@ public sealed class GenerationApiTests(WebAppFixture web)
         using var again = await web.Http.PostAsJsonAsync("/api/generations", body);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         var generation = (await again.Content.ReadFromJsonAsync<GenerationDto>())!;
-        Assert.Equal(id, generation.Id);
-        Assert.Equal("done", generation.Status);
+        Assert.NotEqual(id, generation.Id);                 // the second requester's own ticket…
+        Assert.Equal("done", generation.Status);            // …on the same finished generation
         Assert.Equal(3, generation.Result!.Images.Count);
 
         // A finished generation's stream is short: its last progress, then done.
         var events = await SseReader.ReadAllAsync(await web.Http.GetStreamAsync(generation.Links.Events), CancellationToken.None);
         Assert.Equal(new[] { "progress", "done" }, events.Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task WithoutASeedEveryRequestDrawsAFreshOneAndTheSameExplicitSeedGivesTheSameBytes()
+    {
+        var body = new { prompt = "a purple square on the right", candidates = 4, top = 2 };
+        using var firstPost = await web.Http.PostAsJsonAsync("/api/generations", body);
+        using var secondPost = await web.Http.PostAsJsonAsync("/api/generations", body);
+        var first = (await firstPost.Content.ReadFromJsonAsync<GenerationDto>())!;
+        var second = (await secondPost.Content.ReadFromJsonAsync<GenerationDto>())!;
+        Assert.Equal(HttpStatusCode.Accepted, secondPost.StatusCode);       // a new generation, not the first one's result
+        Assert.NotEqual(first.Seed, second.Seed);
+        foreach (var seed in new[] { first.Seed, second.Seed }) Assert.InRange(seed, 0, (1L << 53) - 1);
+        var done = await web.WaitForFinishAsync(first.Id);
+        Assert.Equal(first.Seed, done.Seed);
+
+        // The reported seed, given explicitly in a request that differs otherwise (top 1: its own generation, no
+        // shared job or cache entry), draws the same candidates: its best image is byte for byte the first one's.
+        using var replay = await web.Http.PostAsJsonAsync("/api/generations", new { body.prompt, body.candidates, top = 1, seed = first.Seed });
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        var replayed = await web.WaitForFinishAsync((await replay.Content.ReadFromJsonAsync<GenerationDto>())!.Id);
+        Assert.False(replayed.Result!.CacheHit);
+        Assert.Equal(await web.Http.GetByteArrayAsync(done.Result!.Images[0].Url), await web.Http.GetByteArrayAsync(replayed.Result.Images[0].Url));
+        await web.WaitForFinishAsync(second.Id);
     }
 
     [Fact]

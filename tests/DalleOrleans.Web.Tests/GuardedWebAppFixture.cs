@@ -7,14 +7,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DalleOrleans.Web.Tests;
 
 /// <summary>
-/// A second web app, configured as an exposed deployment would be: an API key, a small per-IP rate limit, a small
-/// device queue (8 candidate streams) and at most 2 running generations, so overload is reachable with a few requests.
+/// A second web app, configured as an exposed deployment would be: two API keys, small per-IP rate limits, a small
+/// device queue (8 candidate streams), at most 2 running generations and 4 open event streams (2 per client), so
+/// every limit is reachable with a few requests.
 /// Each test talks from its own loopback address, so their rate-limit budgets do not mix.
 /// </summary>
 public sealed class GuardedWebAppFixture : IAsyncLifetime
 {
-    public const string ApiKey = "test-key-0123456789abcdef";
-    public const int RateLimit = 5, MaxQueuedStreams = 8, MaxRunning = 2;
+    public const string ApiKey = "test-key-0123456789abcdef", OtherApiKey = "other-key-0123456789abcdef";
+    public const int RateLimit = 5, ReadRateLimit = 300, MaxQueuedStreams = 8, MaxRunning = 2, MaxStreamsPerClient = 2, MaxStreams = 4;
 
     public WebApplication App { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
@@ -27,8 +28,9 @@ public sealed class GuardedWebAppFixture : IAsyncLifetime
     {
         Options = new WebOptions
         {
-            ModelPath = DalleOrleans.Testing.SharedTinyModel.Folder, Urls = "http://127.0.0.1:0", ApiKey = ApiKey, RateLimit = RateLimit, RateWindowSeconds = 3600,
-            MaxQueuedStreams = MaxQueuedStreams, MaxRunning = MaxRunning,
+            ModelPath = DalleOrleans.Testing.SharedTinyModel.Folder, Urls = "http://127.0.0.1:0", ApiKeys = [ApiKey, OtherApiKey], RateLimit = RateLimit, RateWindowSeconds = 3600,
+            ReadRateLimit = ReadRateLimit, MaxQueuedStreams = MaxQueuedStreams, MaxRunning = MaxRunning,
+            MaxStreamsPerClient = MaxStreamsPerClient, MaxStreams = MaxStreams,
         };
         App = WebAppFactory.Build(Options);
         await App.StartAsync();
@@ -42,11 +44,11 @@ public sealed class GuardedWebAppFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A client posting from <paramref name="localAddress"/>, with the API key unless told otherwise.</summary>
-    public HttpClient Client(string localAddress, bool withKey = true)
+    /// <summary>A client posting from <paramref name="localAddress"/>, with the (first) API key unless told otherwise.</summary>
+    public HttpClient Client(string localAddress, bool withKey = true, string key = ApiKey)
     {
         var http = LoopbackClient.From(BaseAddress, localAddress);
-        if (withKey) http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        if (withKey) http.DefaultRequestHeaders.Add("X-Api-Key", key);
         return http;
     }
 

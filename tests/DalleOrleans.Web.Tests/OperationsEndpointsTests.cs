@@ -18,7 +18,7 @@ namespace DalleOrleans.Web.Tests;
 public sealed class OperationsEndpointsTests(WebAppFixture web)
 {
     [Fact]
-    public async Task HealthzSaysAliveAndReadyzChecksClusterModelSiloAndCache()
+    public async Task HealthzSaysAliveAndReadyzReportsClusterModelSiloAndCache()
     {
         using (var live = await web.Http.GetAsync("/healthz"))
         {
@@ -30,7 +30,7 @@ public sealed class OperationsEndpointsTests(WebAppFixture web)
         using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         Assert.Equal("ready", body.RootElement.GetProperty("status").GetString());
         var checks = body.RootElement.GetProperty("checks");
-        Assert.Equal(new[] { "cache", "cluster", "model", "silo" }, checks.EnumerateObject().Select(c => c.Name).Order());
+        Assert.Equal(new[] { "cache", "cluster", "model", "silo", "web" }, checks.EnumerateObject().Select(c => c.Name).Order());
         Assert.Contains("serve model tiny-test", checks.GetProperty("cluster").GetProperty("detail").GetString());
     }
 

@@ -94,9 +94,115 @@ public sealed class PreviewAndCancelTests(WebAppFixture web)
         // The same request posted again is a new generation, not the cancelled one.
         using var retry = await web.Http.PostAsJsonAsync("/api/generations", body);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
-        var done = await web.WaitForFinishAsync(started.Id);
+        var retried = (await retry.Content.ReadFromJsonAsync<GenerationDto>())!;
+        Assert.NotEqual(started.Id, retried.Id);
+        var done = await web.WaitForFinishAsync(retried.Id);
         Assert.Equal("done", done.Status);
         Assert.Equal(2, done.Result!.Images.Count);
+    }
+
+    [Fact]
+    public async Task OneRequesterWithdrawingLeavesTheOthersGenerationRunningToSuccess()
+    {
+        var body = new { prompt = "a red triangle at the top", candidates = 8, top = 2, seed = 914 };
+        using var alice = LoopbackClient.From(web.BaseAddress, "127.0.0.21");
+        using var bob = LoopbackClient.From(web.BaseAddress, "127.0.0.22");
+        using var hold = new ManualResetEventSlim();
+        var held = Executor.Run(_ => hold.Wait(TimeSpan.FromSeconds(30)));
+        GenerationDto a, b;
+        try
+        {
+            a = await PostAsync(alice, body);
+            b = await PostAsync(bob, body);
+            Assert.NotEqual(a.Id, b.Id);                        // two tickets…
+            var store = web.App.Services.GetRequiredService<DalleOrleans.Web.Generations.GenerationStore>();
+            Assert.Same(store.FindTicket(a.Id)!.Job, store.FindTicket(b.Id)!.Job);     // …on one shared generation
+
+            using var withdraw = await alice.DeleteAsync(a.Links.Self);
+            Assert.Equal(HttpStatusCode.Accepted, withdraw.StatusCode);
+        }
+        finally
+        {
+            hold.Set();
+            await held;
+        }
+
+        var aliceSees = await web.WaitForFinishAsync(a.Id);
+        Assert.Equal("failed", aliceSees.Status);
+        Assert.Equal("cancelled", aliceSees.Progress.Stage);
+        var bobSees = await web.WaitForFinishAsync(b.Id);
+        Assert.Equal("done", bobSees.Status);
+        Assert.Equal(2, bobSees.Result!.Images.Count);
+        Assert.False(bobSees.Result.CacheHit);                  // it was generated, not found again afterwards
+    }
+
+    [Fact]
+    public async Task WhenEveryRequesterWithdrawsTheSharedGenerationIsCancelled()
+    {
+        var body = new { prompt = "a green circle on the left", candidates = 8, top = 2, seed = 915 };
+        using var alice = LoopbackClient.From(web.BaseAddress, "127.0.0.23");
+        using var bob = LoopbackClient.From(web.BaseAddress, "127.0.0.24");
+        using var hold = new ManualResetEventSlim();
+        var held = Executor.Run(_ => hold.Wait(TimeSpan.FromSeconds(30)));
+        GenerationDto a, b;
+        DalleOrleans.Web.Generations.GenerationJob job;
+        try
+        {
+            a = await PostAsync(alice, body);
+            b = await PostAsync(bob, body);
+            job = web.App.Services.GetRequiredService<DalleOrleans.Web.Generations.GenerationStore>().FindTicket(a.Id)!.Job;
+            using (var first = await alice.DeleteAsync(a.Links.Self)) Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+            Assert.False(job.Cancellation.IsCancellationRequested, "one requester is still waiting");
+            using (var second = await bob.DeleteAsync(b.Links.Self)) Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+            Assert.True(job.Cancellation.IsCancellationRequested, "no requester is left: the work must stop");
+        }
+        finally
+        {
+            hold.Set();
+            await held;
+        }
+
+        Assert.Equal("cancelled", (await web.WaitForFinishAsync(b.Id)).Progress.Stage);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!job.IsFinished && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(DalleOrleans.Web.Generations.JobStatus.Failed, job.Snapshot().Status);
+        Assert.Equal(DalleOrleans.Abstractions.GenerationStage.Cancelled, job.Snapshot().Progress.Stage);
+        while (Executor.ActiveStreams + Executor.QueuedStreams > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(0, Executor.ActiveStreams + Executor.QueuedStreams);
+    }
+
+    [Fact]
+    public async Task PostingAgainRightAfterTheLastWithdrawalStartsAFreshGenerationThatSucceeds()
+    {
+        // A page reload: the old ticket is withdrawn (the shared generation is cancelled but, with the device held, still
+        // winding down in the cluster) and the same request is posted again at once. The new one must not inherit the
+        // cancellation.
+        var body = new { prompt = "a yellow circle on the right", candidates = 4, top = 1, seed = 916 };
+        using var hold = new ManualResetEventSlim();
+        var held = Executor.Run(_ => hold.Wait(TimeSpan.FromSeconds(30)));
+        GenerationDto again;
+        try
+        {
+            var first = await PostAsync(web.Http, body);
+            using (var withdraw = await web.Http.DeleteAsync(first.Links.Self)) Assert.Equal(HttpStatusCode.Accepted, withdraw.StatusCode);
+            again = await PostAsync(web.Http, body);
+            Assert.NotEqual(first.Id, again.Id);
+        }
+        finally
+        {
+            hold.Set();
+            await held;
+        }
+        var done = await web.WaitForFinishAsync(again.Id);
+        Assert.True(done.Status == "done", $"{done.Status}: {done.Error}");
+        Assert.Equal(916, done.Seed);
+    }
+
+    static async Task<GenerationDto> PostAsync(HttpClient http, object body)
+    {
+        using var post = await http.PostAsJsonAsync("/api/generations", body);
+        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        return (await post.Content.ReadFromJsonAsync<GenerationDto>())!;
     }
 
     [Fact]

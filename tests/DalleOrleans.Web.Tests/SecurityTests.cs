@@ -32,14 +32,26 @@ public sealed class SecurityTests(GuardedWebAppFixture web)
         Assert.True(accepted.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK, await accepted.Content.ReadAsStringAsync());
         var generation = (await accepted.Content.ReadFromJsonAsync<GenerationDto>())!;
 
-        // Reads are addressed by the unguessable fingerprint and stay keyless (the page's EventSource and <img> cannot
-        // send headers); so do the page, its script and the health check.
+        // The page, its script, the document and the health check stay public.
         using var reader = web.Client("127.0.0.2", withKey: false);
-        foreach (var path in new[] { $"/api/generations/{generation.Id}", "/", "/app.js", "/api/health" })
+        foreach (var path in new[] { "/", "/app.js", "/api/health", "/openapi/v1.json" })
         {
             using var response = await reader.GetAsync(path);
             Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}");
         }
+        // The generation itself is readable only with the key that created it: without a key 401, with another
+        // configured key it does not exist (404), with the creator's key it does.
+        foreach (var path in new[] { generation.Links.Self, generation.Links.Events, $"{generation.Links.Self}/preview.png" })
+        {
+            using (var keyless = await reader.GetAsync(path)) await ProblemAssert.IsAsync(keyless, HttpStatusCode.Unauthorized);
+            using var other = web.Client("127.0.0.2", key: GuardedWebAppFixture.OtherApiKey);
+            using (var foreign = await other.GetAsync(path)) await ProblemAssert.IsAsync(foreign, HttpStatusCode.NotFound);
+        }
+        using (var stranger = web.Client("127.0.0.12", key: GuardedWebAppFixture.OtherApiKey))
+        using (var foreignDelete = await stranger.DeleteAsync(generation.Links.Self))
+            await ProblemAssert.IsAsync(foreignDelete, HttpStatusCode.NotFound);
+        using (var own = await keyed.GetAsync(generation.Links.Self)) Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.DoesNotContain(generation.Id, await (await keyed.GetAsync("/metrics")).Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -60,8 +72,8 @@ public sealed class SecurityTests(GuardedWebAppFixture web)
             Assert.NotNull(retryAfter);
             Assert.InRange(retryAfter!.Value.TotalSeconds, 1, 3600);
         }
-        // Reads are not limited, and another client still has its whole budget.
-        using (var read = await busy.GetAsync("/api/health")) Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        // Reads have their own budget, and another client still has its whole budget.
+        using (var read = await busy.GetAsync($"/api/generations/{new string('e', 64)}")) await ProblemAssert.IsAsync(read, HttpStatusCode.NotFound);
         using var other = web.Client("127.0.0.4");
         using var fresh = await other.PostAsync("/api/generations", ProblemAssert.Json("{\"prompt\":\"\"}"));
         await ProblemAssert.IsAsync(fresh, HttpStatusCode.BadRequest);

@@ -38,6 +38,19 @@ public sealed class ValidationTests(WebAppFixture web)
         Assert.Contains(limit, problem.Detail);
     }
 
+    [Fact]
+    public async Task AnOverLongPromptIsRefusedAtThePostWithTheServedModelsLimit()
+    {
+        // The limit is the tiny model's text length, published by its device; the front end holds no constant for it.
+        foreach (var prompt in new[] { string.Join(' ', Enumerable.Repeat("circle", WebAppFixture.PromptTokens + 1)), new string('a', 10_000) })
+        {
+            var problem = await PostProblemAsync(System.Text.Json.JsonSerializer.Serialize(new { prompt }), HttpStatusCode.BadRequest);
+            Assert.Equal("prompt", problem.Field);
+            Assert.Equal(WebAppFixture.PromptTokens, problem.Limit);
+            Assert.Contains($"at most {WebAppFixture.PromptTokens} tokens", problem.Detail);
+        }
+    }
+
     [Theory]
     [InlineData("{", "not valid JSON")]
     [InlineData("[1,2]", "JSON object")]

@@ -36,6 +36,27 @@ public sealed class WebSecurityOptionsTests
     }
 
     [Fact]
+    public void AKeyFileMayHoldSeveralKeysOnePerLine()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "first-key-0123456789abc\n\nsecond-key-0123456789abc\n");
+            var options = WebOptions.Parse(new[] { "--api-key-file", file });
+            Assert.Equal(new[] { "first-key-0123456789abc", "second-key-0123456789abc" }, options.ApiKeys);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void AnHttpsAddressNeedsACertificate()
+    {
+        var e = Assert.Throws<ArgumentException>(() => WebOptions.Parse(new[] { "--urls", "https://127.0.0.1:0" }));
+        Assert.Contains("--tls-cert", e.Message);
+        Assert.Contains("does not exist", Assert.Throws<ArgumentException>(() => WebOptions.Parse(new[] { "--tls-cert", "/nonexistent.pfx" })).Message);
+    }
+
+    [Fact]
     public void AShortKeyIsRefused()
     {
         var e = Assert.Throws<ArgumentException>(() => WebOptions.Parse(Array.Empty<string>(), _ => "short"));
@@ -50,6 +71,6 @@ public sealed class WebSecurityOptionsTests
         Assert.False(check.Accepts("the-right-key-012345678"));
         Assert.False(check.Accepts("THE-RIGHT-KEY-0123456789"));
         Assert.False(check.Accepts(null));
-        Assert.True(new ApiKeyCheck(null).Accepts(null));
+        Assert.True(new ApiKeyCheck((string?)null).Accepts(null));
     }
 }

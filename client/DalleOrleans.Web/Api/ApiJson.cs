@@ -13,7 +13,8 @@ public static class ApiJson
     {
         // Scores and timings are floats: a NaN must not turn a finished generation into a 500.
         options.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // Nulls are written ("result": null while running), as the generated OpenAPI document describes every property
+        // of a view as present (required) and nullable where it may be null.
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         return options;
     }

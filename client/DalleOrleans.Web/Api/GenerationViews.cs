@@ -3,9 +3,13 @@ using DalleOrleans.Web.Generations;
 
 namespace DalleOrleans.Web.Api;
 
-/// <summary>A generation as the API returns it (GET, POST, and the final "done" event).</summary>
+/// <summary>
+/// A generation as the API returns it (GET, POST, and the final "done" event). <c>Id</c> is the requester's own ticket
+/// (random, not derived from the request); <c>Seed</c> is the seed used, drawn at random when the request had none, so
+/// posting it again reproduces the images.
+/// </summary>
 public sealed record GenerationView(
-    string Id, JobStatus Status, string Prompt, RequestView Request, ProgressView Progress,
+    string Id, JobStatus Status, string Prompt, long Seed, RequestView Request, ProgressView Progress,
     ResultView? Result, ErrorView? Error, LinksView Links);
 
 public sealed record RequestView(string Prompt, int Candidates, int Top, long Seed, double Temperature, int TopK, double TopP, double Guidance);
@@ -32,19 +36,22 @@ public static class GenerationViews
     public static string ImagePath(string id, int rank) => $"/api/generations/{id}/images/{rank}.png";
     public static string PreviewPath(string id) => $"/api/generations/{id}/preview.png";
 
-    public static GenerationView Of(GenerationJob job) => Of(job, job.Snapshot());
+    public static GenerationView Of(GenerationTicket ticket) => Of(ticket, ticket.Snapshot());
 
-    public static GenerationView Of(GenerationJob job, JobSnapshot state)
+    public static GenerationView Of(GenerationTicket ticket, JobSnapshot state)
     {
-        var r = job.Request;
+        var r = ticket.Job.Request;
+        string id = ticket.Id;
         return new GenerationView(
-            job.Id, state.Status, r.Prompt,
+            id, state.Status, r.Prompt, r.Seed,
             new RequestView(r.Prompt, r.Candidates, r.Top, r.Seed, r.Temperature, r.TopK, r.TopP, r.GuidanceScale),
-            Progress(job.Id, state.Progress),
-            state.Result is { } result ? Result(job.Id, result) : null,
-            state.Error is { } e ? new ErrorView(e.Status, e.Title, e.Detail, e.Field) : null,
-            new LinksView(SelfPath(job.Id), SelfPath(job.Id) + "/events"));
+            Progress(id, state.Progress),
+            state.Result is { } result ? Result(id, result) : null,
+            state.Error is { } e ? Error(e) : null,
+            new LinksView(SelfPath(id), SelfPath(id) + "/events"));
     }
+
+    public static ErrorView Error(JobError e) => new(e.Status, e.Title, e.Detail, e.Field);
 
     public static ProgressView Progress(string id, GenerationProgress p) =>
         new(p.Stage, p.TokensDone, p.TokensTotal, p.CandidatesDone, p.Candidates, p.PreviewPng is null ? 0 : p.PreviewTokens,

@@ -3,10 +3,14 @@ using DalleOrleans.Web.Hosting;
 
 namespace DalleOrleans.Web.Api;
 
-/// <summary>GET /api/health: 200 with the served model once a device is registered, else 503 (silos start a moment later).</summary>
+/// <summary>
+/// GET /api/health: 200 with the served model and its limits once a device is registered, else 503 "No generator
+/// available" (silos start a moment later). The page reads it to say what it can do; probes use /healthz and /readyz.
+/// </summary>
 public static class HealthEndpoint
 {
-    public sealed record HealthView(string Status, string Mode, string ModelId, int Devices, int ImageTokens);
+    /// <summary>TextTokens: the prompt limit; ImageVocabSize: the top-k limit; MaxCandidates: the candidates limit.</summary>
+    public sealed record HealthView(string Status, string Mode, string ModelId, int Devices, int ImageTokens, int TextTokens, int ImageVocabSize, int MaxCandidates);
 
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
@@ -19,11 +23,17 @@ public static class HealthEndpoint
             }
             catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
             {
-                return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", e.Message);
+                return Problems.Status(StatusCodes.Status503ServiceUnavailable, "No generator available", $"the cluster does not answer: {e.Message}");
             }
             if (devices.Count == 0)
-                return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Not ready", "no device is registered in the cluster yet.");
-            return Results.Ok(new HealthView("ready", options.Embedded ? "embedded" : "cluster", devices[0].ModelId, devices.Count, devices[0].ImageTokens));
-        });
+                return Problems.Status(StatusCodes.Status503ServiceUnavailable, "No generator available", "no device is registered in the cluster yet.");
+            var d = devices[0];
+            return Results.Ok(new HealthView("ready", options.Embedded ? "embedded" : "cluster", d.ModelId, devices.Count, d.ImageTokens,
+                d.TextTokens, d.ImageVocabSize, DalleOrleans.Model.Generation.ImageRequest.MaxCandidates));
+        })
+        .WithTags("operations")
+        .WithSummary("Which model serves, and its limits; 503 when no generator is available")
+        .Produces<HealthView>()
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 }

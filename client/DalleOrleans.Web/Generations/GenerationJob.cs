@@ -5,7 +5,12 @@ namespace DalleOrleans.Web.Generations;
 public enum JobStatus { Running, Done, Failed }
 
 /// <summary>Why a generation failed, in problem-details terms (a bad prompt is the caller's 400, a lost cluster a 503).</summary>
-public sealed record JobError(int Status, string Title, string Detail, string? Field);
+public sealed record JobError(int Status, string Title, string Detail, string? Field)
+{
+    /// <summary>Every requester withdrew (DELETE, or the page closed), or this one did.</summary>
+    public static readonly JobError Cancelled = new(409, "Generation cancelled",
+        "the generation was cancelled (DELETE); post the request again to start it afresh.", null);
+}
 
 /// <summary>A consistent view of a job at one moment; <see cref="Version"/> grows with every change.</summary>
 public sealed record JobSnapshot(int Version, JobStatus Status, GenerationProgress Progress, GenerationResult? Result, JobError? Error);
@@ -20,6 +25,9 @@ public sealed class GenerationJob
     readonly CancellationTokenSource _cancel = new();
     JobSnapshot _state;
     TaskCompletionSource _changed = NewSignal();
+    /// <summary>Tickets still interested in this job; when the last one leaves, the work is cancelled.</summary>
+    int _interested;
+    bool _abandoned;
 
     public GenerationJob(string id, GenerationRequest request)
     {
@@ -41,15 +49,32 @@ public sealed class GenerationJob
 
     public bool IsFinished => Snapshot().Status != JobStatus.Running;
 
-    /// <summary>Cancelled by <see cref="Cancel"/>: the runner stops waiting for the cluster, which frees the work's batch rows.</summary>
+    /// <summary>Cancelled when the last interested ticket leaves: the runner stops waiting for the cluster, which frees the work's batch rows.</summary>
     public CancellationToken Cancellation => _cancel.Token;
 
-    /// <summary>Asks the running generation to stop (DELETE, or the page being closed); false when it has already finished.</summary>
-    public bool Cancel()
+    /// <summary>A new requester joins; false when the job has finished or everyone has left it (a new job is needed then).</summary>
+    public bool TryJoin()
     {
-        if (IsFinished) return false;
-        _cancel.Cancel();
-        return true;
+        lock (_gate)
+        {
+            if (_state.Status != JobStatus.Running || _abandoned) return false;
+            _interested++;
+            return true;
+        }
+    }
+
+    /// <summary>A requester leaves; the last one to leave a running job cancels it. Readers are woken either way.</summary>
+    public void Leave()
+    {
+        bool last;
+        lock (_gate)
+        {
+            _interested--;
+            last = _interested <= 0 && _state.Status == JobStatus.Running;
+            if (last) _abandoned = true;
+        }
+        if (last) _cancel.Cancel();
+        Update(s => s with { });        // a withdrawn ticket's event stream must see the change
     }
 
     /// <summary>

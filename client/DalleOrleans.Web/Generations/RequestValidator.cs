@@ -1,44 +1,42 @@
 using DalleOrleans.Abstractions;
 using DalleOrleans.Grains;
-using DalleOrleans.Model;
 using DalleOrleans.Model.Text;
-using DalleOrleans.Web.Hosting;
 
 namespace DalleOrleans.Web.Generations;
 
 /// <summary>
-/// Checks a request before it reaches the cluster, so bad input is a 400 at POST time instead of a failed generation.
-/// Every check throws an <see cref="ArgumentException"/> whose message starts with the field's name.
+/// A request outside a limit of the served model: the field, the limit and a message naming both (the API's 400 carries
+/// all three). An <see cref="ArgumentException"/>, so every other edge that maps those to 400 handles it too.
 /// </summary>
-/// <remarks>
-/// The prompt's token length is the tokenizer's to judge. With an embedded silo the model folder is at hand, so its
-/// vocabulary is loaded here and long prompts are refused up front; against a remote cluster the device reports it,
-/// and the generation ends as "failed" with the same message.
-/// </remarks>
-public sealed class RequestValidator(TextTokenizer? tokenizer)
+public sealed class ModelLimitException(string field, int limit, string message) : ArgumentException(message, field)
 {
-    public static RequestValidator For(WebOptions options)
-    {
-        string vocab = Path.Combine(options.ModelPath, ModelBundle.VocabFile);
-        return new RequestValidator(options.Embedded && File.Exists(vocab) ? TextTokenizer.Load(vocab) : null);
-    }
+    public string Field { get; } = field;
+    public int Limit { get; } = limit;
+}
 
-    public void Validate(GenerationRequest request)
+/// <summary>
+/// Checks a request against the limits of the model the cluster serves, before anything is started, so bad input is a
+/// 400 at POST time instead of a failed generation. The limits come from the cluster, not from constants here: the
+/// directory's <see cref="DeviceInfo"/> publishes the image vocabulary (the top-k limit) and the text length (the
+/// prompt limit), and a device's tokenizer counts the prompt's tokens. Every check throws an
+/// <see cref="ArgumentException"/> whose message starts with the field's name.
+/// </summary>
+public sealed class RequestValidator(GenerationClient client, IGrainFactory grains)
+{
+    /// <summary>Validates and returns the request's fingerprint (the shared job's key).</summary>
+    public async Task<string> ValidateAsync(GenerationRequest request)
     {
-        // No model limit yet (int.MaxValue): top-k against the image vocabulary is checked by FingerprintAsync.
-        RequestFingerprint.ToImageRequest(request).Validate(imageVocabSize: int.MaxValue);
+        // Before anything is sent: Orleans would silently turn a lone surrogate into U+FFFD.
         PromptText.Validate(request.Prompt, "prompt");
-        if (tokenizer is not null)
+        var model = await client.ServedModelAsync();
+        RequestFingerprint.ToImageRequest(request).Validate(model.ImageVocabSize);
+        if (model.TextTokens > 0)
         {
-            try
-            {
-                tokenizer.Encode(request.Prompt);
-            }
-            catch (ArgumentException e) when (e.GetType() != typeof(ArgumentException))
-            {
-                // PromptTooLongException: report it as the plain ArgumentException every other check throws.
-                throw new ArgumentException(e.Message, "prompt");
-            }
+            int tokens = await grains.GetGrain<IDeviceGrain>(model.Key).CountPromptTokens(request.Prompt);
+            if (tokens > model.TextTokens)
+                throw new ModelLimitException("prompt", model.TextTokens,
+                    $"prompt is {tokens} tokens long; the model {model.ModelId} reads at most {model.TextTokens} tokens. Shorten it.");
         }
+        return RequestFingerprint.Compute(request, model.ModelId);
     }
 }

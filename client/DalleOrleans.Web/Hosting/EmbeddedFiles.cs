@@ -1,7 +1,7 @@
 namespace DalleOrleans.Web.Hosting;
 
 /// <summary>
-/// Serves the files embedded in this assembly (the page and the OpenAPI document) at fixed routes. Only the listed
+/// Serves the page's files embedded in this assembly at fixed routes. Only the listed
 /// names are reachable, and each is read once at start-up.
 /// </summary>
 public static class EmbeddedFiles
@@ -12,12 +12,11 @@ public static class EmbeddedFiles
         ("/", "wwwroot/index.html", "text/html; charset=utf-8"),
         ("/app.js", "wwwroot/app.js", "text/javascript; charset=utf-8"),
         ("/app.css", "wwwroot/app.css", "text/css; charset=utf-8"),
-        ("/openapi/v1.json", "openapi/v1.json", "application/json; charset=utf-8"),
     };
 
     /// <summary>Nothing but this origin's own files: no inline script, no CDN, images from the API only.</summary>
     const string PagePolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     public static void MapEmbeddedFiles(this IEndpointRouteBuilder app)
     {

@@ -21,6 +21,12 @@ public static class WebAppFactory
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseUrls(options.Urls);
+        if (options.TlsCertificate is not null)
+        {
+            // The default certificate of every https:// listen URL (Kestrel reads it from configuration).
+            builder.Configuration["Kestrel:Certificates:Default:Path"] = Path.GetFullPath(options.TlsCertificate);
+            if (options.TlsPassword() is { } password) builder.Configuration["Kestrel:Certificates:Default:Password"] = password;
+        }
         // Orleans (and the Polly pipelines it uses for placement) log every call at Information: keep the console readable.
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning)
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -29,9 +35,11 @@ public static class WebAppFactory
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Apply(o.SerializerOptions));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new GenerationStore(options.MaxResults, options.MaxRunning));
-        builder.Services.AddSingleton(RequestValidator.For(options));
+        builder.Services.AddSingleton<RequestValidator>();
         builder.Services.AddSingleton<GenerationRunner>();
-        builder.Services.AddSingleton(new ApiKeyCheck(options.ApiKey));
+        builder.Services.AddSingleton(new ApiKeyCheck(options.ApiKeys));
+        builder.Services.AddSingleton(new StreamGate(options.MaxStreamsPerClient, options.MaxStreams));
+        builder.Services.AddApiDocument(options);  // OpenAPI generated from the endpoints (Hosting/ApiDocument.cs)
         builder.Services.AddGenerationRateLimiter(options);
         builder.AddOrleansBackend(options);
         builder.AddOperations(options);          // /healthz, /readyz, /metrics (Api/OperationsEndpoints.cs)
@@ -53,6 +61,7 @@ public static class WebAppFactory
         });
         app.UseRateLimiter();
         app.MapEmbeddedFiles();
+        app.MapApiDocument();
         app.MapHealth();
         app.MapOperations();
         app.MapGenerationApi();

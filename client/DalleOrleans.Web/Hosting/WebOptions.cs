@@ -1,10 +1,11 @@
-using System.Globalization;
+using Microsoft.Extensions.Configuration;
 
 namespace DalleOrleans.Web.Hosting;
 
 /// <summary>
 /// How `dalle-web` runs: which cluster it talks to (a Redis-clustered Orleans cluster, or an embedded silo serving a
-/// model folder), where it listens, and how many finished generations it keeps.
+/// model folder), where it listens (HTTP or HTTPS), and the limits it puts on clients. Read from the command line by
+/// the configuration system's command-line provider and bound by the configuration binder (<see cref="Parse"/>).
 /// </summary>
 public sealed record WebOptions
 {
@@ -17,8 +18,12 @@ public sealed record WebOptions
     public string ServiceId { get; init; } = "dalle-orleans";
     /// <summary>Model folder served by the embedded silo (ignored with <see cref="Cluster"/>).</summary>
     public string ModelPath { get; init; } = "models/shapes-v1";
-    /// <summary>Semicolon-separated listen URLs; port 0 picks a free port (tests).</summary>
+    /// <summary>Semicolon-separated listen URLs; port 0 picks a free port (tests). https URLs need <see cref="TlsCertificate"/>.</summary>
     public string Urls { get; init; } = DefaultUrls;
+    /// <summary>PKCS#12 (.pfx) file with the certificate and key for https listen URLs.</summary>
+    public string? TlsCertificate { get; init; }
+    /// <summary>A file holding the certificate file's password (never on the command line).</summary>
+    public string? TlsPasswordFile { get; init; }
     /// <summary>Finished generations kept in memory for GET and image downloads; the cluster's cache keeps them longer.</summary>
     public int MaxResults { get; init; } = 200;
     /// <summary>Generations running at once from this front end; more are refused with 429 instead of queueing unbounded.</summary>
@@ -27,14 +32,32 @@ public sealed record WebOptions
     public int MaxBodyBytes { get; init; } = 16 * 1024;
     /// <summary>Candidate streams the embedded silo's device lets wait for a batch row; past this a request gets 429.</summary>
     public int MaxQueuedStreams { get; init; } = 256;
-    /// <summary>POSTs per client IP address per <see cref="RateWindowSeconds"/>; 0 turns the limiter off.</summary>
+    /// <summary>POSTs and DELETEs per client IP address per <see cref="RateWindowSeconds"/>; 0 turns the limiter off.</summary>
     public int RateLimit { get; init; } = 60;
     public int RateWindowSeconds { get; init; } = 60;
+    /// <summary>Reads (GET of a generation, its images, preview and event stream) per client IP per window; 0 = off.</summary>
+    public int ReadRateLimit { get; init; } = 1200;
+    /// <summary>Event streams open at once from one client IP; more get 429.</summary>
+    public int MaxStreamsPerClient { get; init; } = 16;
+    /// <summary>Event streams open at once in total; more get 429.</summary>
+    public int MaxStreams { get; init; } = 512;
+    /// <summary>A file of API keys, one per line (or <see cref="ApiKeyVariable"/>); see <see cref="ApiKeys"/>.</summary>
+    public string? ApiKeyFile { get; init; }
+
     /// <summary>
-    /// When set, POST /api/generations needs it in the X-Api-Key header. Read from a file or the environment
-    /// (<see cref="ApiKeyVariable"/>), never from the command line, where every local user could read it in the process list.
+    /// When any is set, every generation route needs one of them in the X-Api-Key header, and a generation is readable
+    /// only with the key that created it. Read from a file or the environment, never from the command line, where every
+    /// local user could read it in the process list.
     /// </summary>
-    public string? ApiKey { get; init; }
+    public IReadOnlyList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>One key (tests and simple setups): the same as <see cref="ApiKeys"/> with one entry.</summary>
+    public string? ApiKey
+    {
+        get => ApiKeys.Count > 0 ? ApiKeys[0] : null;
+        init => ApiKeys = value is null ? [] : [value];
+    }
+
     public bool ShowHelp { get; init; }
 
     public const string ApiKeyVariable = "DALLE_WEB_API_KEY";
@@ -44,71 +67,118 @@ public sealed record WebOptions
     public const string Usage = """
         usage: dalle-web [--model <folder>] [--cluster <redis>] [--urls <urls>] [options]
 
-          --model <folder>      model folder for the embedded silo (default models/shapes-v1)
-          --cluster <redis>     Redis connection string of a running cluster; without it an embedded silo runs here
-          --cluster-id <id>     Orleans ClusterId (default dalle)
-          --service-id <id>     Orleans ServiceId (default dalle-orleans)
-          --urls <urls>         listen URLs, ';'-separated (default http://127.0.0.1:5080, loopback only)
-          --max-results <n>     finished generations kept in memory (default 200)
-          --max-running <n>     generations running at once (default 32); more get 429
-          --max-queued <n>      embedded silo: candidate streams waiting for a device (default 256); more get 429
-          --max-body-bytes <n>  largest POST body (default 16384); larger get 413
-          --rate-limit <n>      POSTs per client IP per window (default 60; 0 = off); more get 429
-          --rate-window <s>     the rate limiter's window in seconds (default 60)
-          --api-key-file <f>    require the key in this file as X-Api-Key on POST (or set DALLE_WEB_API_KEY)
-          --help                this text
+          --model <folder>         model folder for the embedded silo (default models/shapes-v1)
+          --cluster <redis>        Redis connection string of a running cluster; without it an embedded silo runs here
+          --cluster-id <id>        Orleans ClusterId (default dalle)
+          --service-id <id>        Orleans ServiceId (default dalle-orleans)
+          --urls <urls>            listen URLs, ';'-separated (default http://127.0.0.1:5080, loopback only)
+          --tls-cert <pfx>         certificate (PKCS#12) for https:// listen URLs
+          --tls-password-file <f>  file holding the certificate's password
+          --max-results <n>        finished generations kept in memory (default 200)
+          --max-running <n>        generations running at once (default 32); more get 429
+          --max-queued <n>         embedded silo: candidate streams waiting for a device (default 256); more get 429
+          --max-body-bytes <n>     largest POST body (default 16384); larger get 413
+          --rate-limit <n>         POSTs and DELETEs per client IP per window (default 60; 0 = off); more get 429
+          --rate-window <s>        the rate limiters' window in seconds (default 60)
+          --read-rate-limit <n>    reads per client IP per window (default 1200; 0 = off); more get 429
+          --max-streams <n>        event streams open at once in total (default 512); more get 429
+          --max-streams-per-client <n>  event streams open at once from one client IP (default 16); more get 429
+          --api-key-file <f>       API keys, one per line, required as X-Api-Key (or set DALLE_WEB_API_KEY)
+          --help                   this text
         """;
 
+    /// <summary>Command-line switch → the property it binds.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--cluster"] = nameof(Cluster), ["--cluster-id"] = nameof(ClusterId), ["--service-id"] = nameof(ServiceId),
+        ["--model"] = nameof(ModelPath), ["--urls"] = nameof(Urls), ["--tls-cert"] = nameof(TlsCertificate),
+        ["--tls-password-file"] = nameof(TlsPasswordFile), ["--max-results"] = nameof(MaxResults),
+        ["--max-running"] = nameof(MaxRunning), ["--max-queued"] = nameof(MaxQueuedStreams),
+        ["--max-body-bytes"] = nameof(MaxBodyBytes), ["--rate-limit"] = nameof(RateLimit),
+        ["--rate-window"] = nameof(RateWindowSeconds), ["--read-rate-limit"] = nameof(ReadRateLimit),
+        ["--max-streams"] = nameof(MaxStreams), ["--max-streams-per-client"] = nameof(MaxStreamsPerClient),
+        ["--api-key-file"] = nameof(ApiKeyFile),
+    };
+
     /// <summary>
-    /// Parses the command line; throws <see cref="ArgumentException"/> naming the option on any mistake.
-    /// <paramref name="environment"/> supplies <see cref="ApiKeyVariable"/> (tests pass their own; null reads none).
+    /// Reads the command line through the configuration system and binds it; throws <see cref="ArgumentException"/>
+    /// naming the option on any mistake. <paramref name="environment"/> supplies <see cref="ApiKeyVariable"/> (tests
+    /// pass their own; null reads none).
     /// </summary>
     public static WebOptions Parse(IReadOnlyList<string> args, Func<string, string?>? environment = null)
     {
-        var options = new WebOptions { ApiKey = Key(environment?.Invoke(ApiKeyVariable), ApiKeyVariable) };
-        for (int i = 0; i < args.Count; i++)
+        if (args.Any(a => a is "--help" or "-h")) return new WebOptions { ShowHelp = true };
+        CheckShape(args);
+        IConfiguration config;
+        try
         {
-            string arg = args[i];
-            string name = arg, value = "";
-            int eq = arg.IndexOf('=');
-            bool inline = arg.StartsWith("--", StringComparison.Ordinal) && eq > 0;
-            if (inline) (name, value) = (arg[..eq], arg[(eq + 1)..]);
-            if (name is "--help" or "-h")
-            {
-                options = options with { ShowHelp = true };
-                continue;
-            }
-            if (!Known.Contains(name)) throw new ArgumentException($"unknown option '{arg}'.");
-            if (!inline)
-            {
-                if (i + 1 >= args.Count) throw new ArgumentException($"{name} needs a value.");
-                value = args[++i];
-            }
-            options = name switch
-            {
-                "--cluster" => options with { Cluster = value },
-                "--cluster-id" => options with { ClusterId = NonEmpty(name, value) },
-                "--service-id" => options with { ServiceId = NonEmpty(name, value) },
-                "--model" => options with { ModelPath = NonEmpty(name, value) },
-                "--urls" => options with { Urls = NonEmpty(name, value) },
-                "--max-results" => options with { MaxResults = Count(name, value, 1, 100_000) },
-                "--max-running" => options with { MaxRunning = Count(name, value, 1, 10_000) },
-                "--max-queued" => options with { MaxQueuedStreams = Count(name, value, 1, 1_000_000) },
-                "--max-body-bytes" => options with { MaxBodyBytes = Count(name, value, 1024, 1024 * 1024) },
-                "--rate-limit" => options with { RateLimit = Count(name, value, 0, 1_000_000) },
-                "--rate-window" => options with { RateWindowSeconds = Count(name, value, 1, 86_400) },
-                "--api-key-file" => options with { ApiKey = Key(ReadKeyFile(name, value), name) },
-                _ => throw new ArgumentException($"unknown option '{arg}'."),
-            };
+            config = new ConfigurationBuilder().AddCommandLine(args.ToArray(), Switches.ToDictionary()).Build();
         }
+        catch (FormatException e)
+        {
+            throw new ArgumentException(e.Message);
+        }
+        WebOptions options;
+        try
+        {
+            options = config.Get<WebOptions>() ?? new WebOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key it could not convert ("... value at 'MaxResults' to type ..."): name the switch.
+            var (name, key) = Switches.FirstOrDefault(s => e.Message.Contains($"'{s.Value}'", StringComparison.Ordinal));
+            throw new ArgumentException(name is null ? e.Message : $"{name} is '{config[key]}'; it must be a whole number.");
+        }
+        var keys = new List<string>();
+        if (Key(environment?.Invoke(ApiKeyVariable), ApiKeyVariable) is { } fromEnvironment) keys.Add(fromEnvironment);
+        if (options.ApiKeyFile is { } file)
+            keys.AddRange(ReadLines("--api-key-file", file).Select(line => Key(line, "--api-key-file")).OfType<string>());
+        options = options with { ApiKeys = keys.Distinct().ToList() };
+        options.Validate();
         return options;
     }
 
-    static readonly HashSet<string> Known = new(StringComparer.Ordinal)
+    /// <summary>Every argument is "--name value" or "--name=value" with a known name; the provider would skip the rest silently.</summary>
+    static void CheckShape(IReadOnlyList<string> args)
     {
-        "--cluster", "--cluster-id", "--service-id", "--model", "--urls", "--max-results", "--max-running",
-        "--max-queued", "--max-body-bytes", "--rate-limit", "--rate-window", "--api-key-file",
-    };
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            int eq = arg.IndexOf('=');
+            string name = eq > 0 ? arg[..eq] : arg;
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || !Switches.ContainsKey(name))
+                throw new ArgumentException($"unknown option '{arg}'.");
+            if (eq > 0) continue;
+            if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                throw new ArgumentException($"{name} needs a value.");
+            i++;
+        }
+    }
+
+    /// <summary>Ranges and non-empty values, each error naming its switch.</summary>
+    public void Validate()
+    {
+        NonEmpty("--cluster-id", ClusterId);
+        NonEmpty("--service-id", ServiceId);
+        NonEmpty("--model", ModelPath);
+        NonEmpty("--urls", Urls);
+        Range("--max-results", MaxResults, 1, 100_000);
+        Range("--max-running", MaxRunning, 1, 10_000);
+        Range("--max-queued", MaxQueuedStreams, 1, 1_000_000);
+        Range("--max-body-bytes", MaxBodyBytes, 1024, 1024 * 1024);
+        Range("--rate-limit", RateLimit, 0, 1_000_000);
+        Range("--rate-window", RateWindowSeconds, 1, 86_400);
+        Range("--read-rate-limit", ReadRateLimit, 0, 1_000_000);
+        Range("--max-streams", MaxStreams, 1, 1_000_000);
+        Range("--max-streams-per-client", MaxStreamsPerClient, 1, 1_000_000);
+        if (TlsCertificate is not null && !File.Exists(TlsCertificate))
+            throw new ArgumentException($"--tls-cert: the certificate file '{TlsCertificate}' does not exist.");
+        if (Urls.Contains("https://", StringComparison.OrdinalIgnoreCase) && TlsCertificate is null)
+            throw new ArgumentException("--urls has an https:// address; give its certificate with --tls-cert <pfx>.");
+    }
+
+    /// <summary>The certificate file's password, read from <see cref="TlsPasswordFile"/> (null without one).</summary>
+    public string? TlsPassword() => TlsPasswordFile is null ? null : ReadLines("--tls-password-file", TlsPasswordFile).FirstOrDefault() ?? "";
 
     /// <summary>A key is trimmed (files end in a newline); a short one is refused, since it could be guessed.</summary>
     static string? Key(string? value, string source)
@@ -119,11 +189,11 @@ public sealed record WebOptions
         return key.Length >= 16 ? key : throw new ArgumentException($"{source}: the API key is {key.Length} characters; it must be at least 16.");
     }
 
-    static string ReadKeyFile(string name, string path)
+    static IEnumerable<string> ReadLines(string name, string path)
     {
         try
         {
-            return File.ReadAllText(path);
+            return File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -131,11 +201,13 @@ public sealed record WebOptions
         }
     }
 
-    static string NonEmpty(string name, string value) =>
-        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{name} must not be empty.") : value;
+    static void NonEmpty(string name, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.");
+    }
 
-    static int Count(string name, string value, int min, int max) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
-            ? n
-            : throw new ArgumentException($"{name} is '{value}'; it must be a whole number between {min} and {max}.");
+    static void Range(string name, int value, int min, int max)
+    {
+        if (value < min || value > max) throw new ArgumentException($"{name} is {value}; it must be a whole number between {min} and {max}.");
+    }
 }

@@ -48,6 +48,7 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
                         MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams,
                         QueuedStreams = executor.QueuedStreams, Draining = executor.Draining,
                         ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
+                        TextTokens = model.Config.Transformer.TextLength,
                     });
                     // Once per device: operators (and deploy/scale-scenario.sh) read from it when new capacity is routable.
                     if (announced.Add(executor.Device))
