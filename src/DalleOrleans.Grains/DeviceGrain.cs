@@ -3,7 +3,9 @@ using System.Threading.Channels;
 using DalleOrleans.Abstractions;
 using DalleOrleans.Grains.Devices;
 using DalleOrleans.Grains.Placement;
+using DalleOrleans.Grains.Shards;
 using DalleOrleans.Model.Generation;
+using DalleOrleans.Model.Imaging;
 using DalleOrleans.Model.Sampling;
 using Orleans.Concurrency;
 
@@ -14,11 +16,18 @@ namespace DalleOrleans.Grains;
 public sealed class DeviceOverloadedException(string message) : Exception(message);
 
 /// <summary>
+/// Raised when a pipeline of shards on several devices lost one of them mid-step (its silo died, or a shard failed):
+/// the streams it held are redrawn on another pipeline.
+/// </summary>
+[GenerateSerializer, Alias("DalleOrleans.PipelineBrokenException")]
+public sealed class PipelineBrokenException(string message) : Exception(message);
+
+/// <summary>
 /// The per-device model grain. It runs on its device's silo (<see cref="DevicePlacementAttribute"/>) and is a thin,
 /// reentrant front for the device's executor thread: it validates, hands work over and relays progress.
 /// </summary>
 [DevicePlacement, Reentrant]
-public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain, IDeviceGrain
+public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocalSiloDetails silo) : Grain, IDeviceGrain
 {
     DeviceExecutor Executor
     {
@@ -40,8 +49,9 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             Key = this.GetPrimaryKeyString(), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
             MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams, QueuedStreams = executor.QueuedStreams,
             ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
-                        TextTokens = model.Config.Transformer.TextLength,
-            Draining = executor.Draining,
+            TextTokens = model.Config.Transformer.TextLength,
+            Draining = executor.Draining, StreamsAccepted = executor.StreamsAccepted,
+            Layers = model.Config.Transformer.Layers, LayerCapacity = host.LayerCapacity(model),
         };
     }
 
@@ -101,11 +111,13 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
                 if (Interlocked.Increment(ref finished) == streams.Length) ticks.Writer.TryComplete();
                 else ticks.Writer.TryWrite(true);
             });
-        if (!executor.TryEnqueue(streams))
+        // Every layer here, or a pipeline of shard grains that this device heads.
+        IStreamQueue queue = work.Route.Length == 0 ? executor : drivers.For(CheckRoute(work.Route, model.Config.Transformer.Layers), model.Config.Transformer);
+        if (!queue.TryEnqueue(streams))
             // Either way the generation grain moves this share to another device.
-            throw new DeviceOverloadedException(executor.Draining
-                ? $"device {executor.Device} is draining (its silo is stopping); retry on another device."
-                : $"device {executor.Device} is overloaded ({executor.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
+            throw new DeviceOverloadedException(queue.Draining
+                ? $"device {queue.Device} is draining (its silo is stopping); retry on another device."
+                : $"device {queue.Device} is overloaded ({queue.QueuedStreams} streams waiting, limit {host.Settings.MaxQueuedStreams}); retry later.");
 
         using (cancellation.Register(() => { foreach (var s in streams) s.Cancel(); }))
         {
@@ -114,16 +126,18 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
             await foreach (var _ in ticks.Reader.ReadAllAsync(CancellationToken.None))
             {
                 var partial = Interlocked.Exchange(ref previewDue, null);
-                var preview = partial is null ? null : await RenderPreview(executor, partial);
+                var preview = partial is null || !work.RenderPreviews ? null : await RenderPreview(executor, partial);
                 yield return new TokenUpdate
                 {
                     TokensDone = Volatile.Read(ref tokensDone), CandidatesDone = streams.Count(s => s.IsComplete),
                     PreviewPng = preview, PreviewTokens = preview is null ? 0 : partial!.Length,
+                    PreviewSnapshot = work.RenderPreviews ? null : partial,
                 };
             }
         }
 
         var failure = streams.Select(s => s.Failure).FirstOrDefault(f => f is not null);
+        if (failure is PipelineBrokenException broken) throw new PipelineBrokenException(broken.Message);
         if (failure is not null) throw new InvalidOperationException($"device {executor.Device} failed while drawing tokens: {failure.Message}");
         if (streams.Any(s => !s.IsComplete)) throw new OperationCanceledException("the token work was cancelled.");
         yield return new TokenUpdate
@@ -133,15 +147,40 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
         };
     }
 
+    /// <summary>A pipeline route must start at this device and cover the model's layers in order, each shard on a distinct device.</summary>
+    ShardRoute[] CheckRoute(ShardRoute[] route, int layers)
+    {
+        if (route[0].DeviceKey != this.GetPrimaryKeyString())
+            throw new ArgumentException($"route must start at the device called ({this.GetPrimaryKeyString()}), not {route[0].DeviceKey}.");
+        int next = 0;
+        foreach (var shard in route)
+        {
+            DevicePlacementDirector.ParseKey(shard.DeviceKey);
+            if (shard.FirstLayer != next || shard.LayerCount < 1)
+                throw new ArgumentException($"route shard {shard} does not continue at layer {next}; shards must cover the layers in order.");
+            next += shard.LayerCount;
+        }
+        if (next != layers) throw new ArgumentException($"route covers {next} of the model's {layers} layers.");
+        if (route.Select(r => r.DeviceKey).Distinct().Count() != route.Length) throw new ArgumentException("route names a device twice.");
+        return route;
+    }
+
+    public async Task<byte[]> RenderPreview(int[] tokensSoFar)
+    {
+        var executor = Executor;
+        await executor.Ready;
+        return await executor.Finisher.Run(m => PartialPreview.Render(m, tokensSoFar));
+    }
+
     /// <summary>
-    /// Renders a preview on the device thread, between decode steps. Best effort: a preview that cannot be rendered
+    /// Renders a preview on the device's finish worker, off the token loop. Best effort: a preview that cannot be rendered
     /// (the device is stopping) is skipped, never a reason to fail the candidates.
     /// </summary>
     static async Task<byte[]?> RenderPreview(DeviceExecutor executor, int[] tokensSoFar)
     {
         try
         {
-            return await executor.Run(m => PartialPreview.Render(m, tokensSoFar));
+            return await executor.Finisher.Run(m => PartialPreview.Render(m, tokensSoFar));
         }
         catch (ObjectDisposedException)
         {
@@ -162,9 +201,13 @@ public sealed class DeviceGrain(DeviceHost host, ILocalSiloDetails silo) : Grain
         if (tokens.Values.Any(t => t.Length != perImage || t.Any(v => v < 0 || v >= vocab)))
             throw new ArgumentException($"each candidate needs {perImage} image tokens in 0..{vocab - 1}.");
         var grids = Enumerable.Range(0, request.Candidates).Select(i => tokens[i]).ToArray();
-        var result = await executor.Run(m => Generator.Finish(m, imageRequest, grids, 0));
+        // Decode and rerank batched with other requests on the device's finish worker; PNG encoding on the thread pool.
+        var finished = await executor.Finisher.Finish(new FinishJob(imageRequest, grids));
+        long encoding = System.Diagnostics.Stopwatch.GetTimestamp();
+        var pngs = await Task.WhenAll(finished.Images.Select(k => Task.Run(() => PngCodec.EncodeRgb(k.Rgb, k.Width, k.Height))));
+        double encodeMs = System.Diagnostics.Stopwatch.GetElapsedTime(encoding).TotalMilliseconds;
         return new RankedImages(
-            result.Images.Select(i => new GeneratedImage(i.Rank, i.Candidate, i.Score, i.Png)).ToArray(),
-            result.Timings.DecodeMs, result.Timings.RerankMs, result.Timings.EncodeMs);
+            finished.Images.Select((k, i) => new GeneratedImage(k.Rank, k.Candidate, k.Score, pngs[i])).ToArray(),
+            finished.DecodeMs, finished.RerankMs, encodeMs);
     }
 }

@@ -8,11 +8,21 @@ namespace DalleOrleans.Grains;
 /// </summary>
 public sealed class GenerationClient(IGrainFactory grains)
 {
-    /// <summary>The live devices' model: id and limits. Throws when no device is registered (after waiting out a moving directory).</summary>
-    public async Task<DeviceInfo> ServedModelAsync()
+    /// <summary>
+    /// The served model: id and limits, as the directory last heard from a device (kept while no device is live, so a
+    /// cached result can still be fetched). Throws when no device ever registered (after waiting out a moving directory).
+    /// </summary>
+    public async Task<ServedModel> ServedModelAsync()
     {
-        var devices = await grains.GetGrain<IModelDirectoryGrain>(0).LiveDevicesAsync();
-        return devices.FirstOrDefault() ?? throw new InvalidOperationException("no device is available in the cluster yet; start a silo with a device and retry.");
+        var directory = grains.GetGrain<IModelDirectoryGrain>(0);
+        var deadline = DateTime.UtcNow + DirectoryPatience.Default;
+        while (true)
+        {
+            if (await directory.Model() is { } model) return model;
+            if (DateTime.UtcNow >= deadline)
+                throw new InvalidOperationException("no device is available in the cluster yet; start a silo with a device and retry.");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>Waits until the directory lists at least <paramref name="count"/> devices (silos register a moment after they start).</summary>

@@ -3,49 +3,42 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using DalleOrleans.Abstractions;
 using DalleOrleans.Grains.Cache;
+using DalleOrleans.Grains.Placement;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
 namespace DalleOrleans.Grains;
 
 /// <summary>
-/// One activation per request fingerprint. Steps: cache lookup → candidates spread over the live devices →
-/// image tokens → dVAE decode and rerank on a device → keep the top K → cache → answer every waiting caller.
+/// One activation per request fingerprint. Steps: cache lookup (first: a cached result needs no device) → candidates
+/// spread over the live pipelines, least in-flight work first (this silo's <see cref="DirectoryView"/> and
+/// <see cref="PipelinePicker"/>) → image tokens → dVAE decode and rerank on a device (batched there with other requests)
+/// → keep the top K → cache → answer every waiting caller.
 /// </summary>
 /// <remarks>
 /// Reentrant so that identical requests arriving while a generation runs join it (single flight) and
-/// watchers can read progress. If a device's silo dies mid-generation its share of candidates is drawn again
-/// on another device; per-candidate randomness makes the retried candidates identical.
+/// watchers can read progress. If a device's silo (or a silo holding a shard of its pipeline) dies mid-generation its
+/// share of candidates is drawn again on another pipeline; per-candidate randomness makes the retried candidates identical.
+/// Partial previews are rendered only while someone watches.
 /// </remarks>
 [Reentrant]
-public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipService membership, ILogger<GenerationGrain> log) : Grain, IGenerationGrain
+public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, PipelinePicker picker, IClusterMembershipService membership,
+    ILogger<GenerationGrain> log) : Grain, IGenerationGrain
 {
     const int MaxAttempts = 4;
     Task<GenerationResult>? _running;
     CancellationTokenSource? _cancel;
     int _waiters;
     GenerationProgress _progress = new();
-    byte[]? _previewPng;
-    string _modelId = "";                            // the model the fingerprint was checked against: the result's model                             // the latest partial preview, for watchers that join later
+    byte[]? _previewPng;                             // the latest partial preview, for watchers that join later
+    string _modelId = "";                            // the model the fingerprint was checked against: the result's model
     readonly List<Channel<GenerationProgress>> _watchers = new();
-
-    /// <summary>Generations actually run (not joined, not served from the cache) per fingerprint in this process: for tests.</summary>
-    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> GenerationsRun = new();
+    (int[] Tokens, IDeviceGrain Device)? _snapshot;   // candidate 0's tokens at the latest preview point, not rendered unless watched
 
     public async Task<GenerationResult> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
         string fingerprint = this.GetPrimaryKeyString();
-        if (_running is null)
-        {
-            var devices = await ListDevices(fresh: true, cancellation);    // waits out a directory that is moving
-            if (devices.Count == 0) throw new InvalidOperationException("no device is available in the cluster; start a silo with a device and retry.");
-            RequestFingerprint.ToImageRequest(request).Validate(devices[0].ImageVocabSize);   // bad input never reaches a device
-            DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");             // control characters, for callers other than GenerationClient
-            string expected = RequestFingerprint.Compute(request, devices[0].ModelId);
-            if (expected != fingerprint)
-                throw new ArgumentException($"this generation grain's key is not the request's fingerprint for model '{devices[0].ModelId}'; use GenerationClient.");
-            _modelId = devices[0].ModelId;
-        }
+        DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");   // control characters, for callers other than GenerationClient
         if (_running is null)
         {
             _cancel = new CancellationTokenSource();
@@ -72,6 +65,26 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         }
     }
 
+    /// <summary>
+    /// Checks the request against the served model before any device sees it: its limits, and that this grain's key is
+    /// the request's fingerprint for that model. Reads this silo's directory view (no directory call per request).
+    /// </summary>
+    async Task<IReadOnlyList<DeviceInfo>> ValidateForDevices(GenerationRequest request, string fingerprint)
+    {
+        var devices = await view.Devices();                 // waits out a directory that is moving
+        if (devices.Count == 0) throw new InvalidOperationException("no device is available in the cluster; start a silo with a device and retry.");
+        RequestFingerprint.ToImageRequest(request).Validate(devices[0].ImageVocabSize);   // bad input never reaches a device
+        CheckKey(request, fingerprint, devices[0].ModelId);
+        _modelId = devices[0].ModelId;
+        return devices;
+    }
+
+    static void CheckKey(GenerationRequest request, string fingerprint, string modelId)
+    {
+        if (RequestFingerprint.Compute(request, modelId) != fingerprint)
+            throw new ArgumentException($"this generation grain's key is not the request's fingerprint for model '{modelId}'; use GenerationClient.");
+    }
+
     public Task<bool> IsRunning() => Task.FromResult(_running is not null);
 
     public async IAsyncEnumerable<GenerationProgress> WatchProgress([EnumeratorCancellation] CancellationToken cancellation = default)
@@ -80,6 +93,10 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         var channel = Channel.CreateBounded<GenerationProgress>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropOldest });
         _watchers.Add(channel);
         channel.Writer.TryWrite(_progress with { PreviewPng = _previewPng });
+        // A watcher that arrives after the last preview point still gets that preview: it is rendered now, on demand.
+        if (_snapshot is { } latest && latest.Tokens.Length > _progress.PreviewTokens && await TryRenderPreview(latest.Device, latest.Tokens) is { } late
+            && _running is not null && latest.Tokens.Length > _progress.PreviewTokens)
+            Publish(_progress with { PreviewPng = late, PreviewTokens = latest.Tokens.Length });
         try
         {
             await foreach (var p in channel.Reader.ReadAllAsync(cancellation)) yield return p;
@@ -89,30 +106,6 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
             _watchers.Remove(channel);
         }
     }
-
-    IModelDirectoryGrain Directory => GrainFactory.GetGrain<IModelDirectoryGrain>(0);
-
-    IReadOnlyList<DeviceInfo>? _listing;
-    long _listedAt;
-
-    /// <summary>
-    /// The directory's live devices. One request used to ask the directory four times (validation, token shares, decode,
-    /// model id); each is a grain call through the scheduler. A listing younger than <see cref="ListingReuse"/> is reused
-    /// unless <paramref name="fresh"/> is asked for (validation, and every retry after a device was lost, so a failure
-    /// always sees the directory's current view). Device loads in the listing only change at registration refreshes
-    /// (every few seconds), so reusing it for a second does not change which device is picked.
-    /// </summary>
-    async Task<IReadOnlyList<DeviceInfo>> ListDevices(bool fresh, CancellationToken cancellation)
-    {
-        if (!fresh && _listing is { Count: > 0 } recent && Stopwatch.GetElapsedTime(_listedAt) < ListingReuse) return recent;
-        long started = Stopwatch.GetTimestamp();
-        _listing = await Directory.LiveDevicesAsync(cancellation: cancellation);
-        _listedAt = Stopwatch.GetTimestamp();
-        DalleMetrics.RecordStage("directory", Stopwatch.GetElapsedTime(started, _listedAt).TotalMilliseconds);
-        return _listing;
-    }
-
-    static readonly TimeSpan ListingReuse = TimeSpan.FromSeconds(1);
 
     void Publish(GenerationProgress progress, bool final = false)
     {
@@ -130,6 +123,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
     {
         var total = Stopwatch.StartNew();
         _previewPng = null;
+        _snapshot = null;
         Publish(new GenerationProgress { Fingerprint = fingerprint, Stage = GenerationStage.CacheLookup, Candidates = request.Candidates });
         var cached = await cache.TryGetAsync(fingerprint, cancellation);
         double lookupMs = total.Elapsed.TotalMilliseconds;
@@ -137,20 +131,23 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         DalleMetrics.RecordStage("cache_lookup", lookupMs);
         if (cached is not null)
         {
+            // The cache answers first, with no device: the key must still be this request's fingerprint for the cached
+            // result's model, or a caller could read another request's images under a forged key.
+            CheckKey(request, fingerprint, cached.ModelId);
             Publish(_progress with { Stage = GenerationStage.Done, CandidatesDone = request.Candidates }, final: true);
             return cached with { CacheHit = true, Timings = new StageTimes { CacheLookupMs = lookupMs, TotalMs = total.Elapsed.TotalMilliseconds } };
         }
 
         try
         {
-            GenerationsRun.AddOrUpdate(fingerprint, 1, (_, n) => n + 1);
+            await ValidateForDevices(request, fingerprint);
             var tokenClock = Stopwatch.StartNew();
             var (tokens, devicesUsed) = await DrawAllTokens(request, fingerprint, cancellation);
             double tokensMs = tokenClock.Elapsed.TotalMilliseconds;
 
             Publish(_progress with { Stage = GenerationStage.Decoding });
             long decodeCall = Stopwatch.GetTimestamp();
-            var ranked = await OnAnyDevice(d => d.DecodeAndRank(request, tokens), devicesUsed.FirstOrDefault(), cancellation);
+            var ranked = await OnAnyDevice(d => d.DecodeAndRank(request, tokens), devicesUsed.FirstOrDefault()?.Split('+')[0], cancellation);
             // The hop's own cost is decode_call minus the device's decode + rerank + encode.
             DalleMetrics.RecordStage("decode_call", Stopwatch.GetElapsedTime(decodeCall).TotalMilliseconds);
             var result = new GenerationResult
@@ -182,48 +179,58 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
         }
     }
 
-    /// <summary>Spreads the candidates over the live devices; a share whose device fails is redrawn elsewhere.</summary>
+    /// <summary>
+    /// Spreads the candidates over the live pipelines, least in-flight work first (<see cref="PipelinePicker"/>); a share
+    /// whose pipeline fails is redrawn elsewhere.
+    /// </summary>
     async Task<(Dictionary<int, int[]> Tokens, IReadOnlyList<string> Devices)> DrawAllTokens(GenerationRequest request, string fingerprint, CancellationToken cancellation)
     {
         var tokens = new Dictionary<int, int[]>();
         var used = new List<string>();
         var pending = Enumerable.Range(0, request.Candidates).ToList();
-        var failedDevices = new HashSet<string>();
-        var overloaded = new List<string>();           // devices that refused for a full queue (alive, just busy)
+        var failedPipelines = new HashSet<string>();
+        var overloaded = new List<string>();           // pipelines that refused for a full queue (alive, just busy)
         for (int attempt = 1; pending.Count > 0; attempt++)
         {
-            var devices = (await ListDevices(fresh: attempt > 1, cancellation)).Where(d => !failedDevices.Contains(d.Key)).ToList();
-            if (devices.Count == 0 && overloaded.Count > 0)
+            var pipelines = (await view.Pipelines(fresh: attempt > 1)).Where(p => !failedPipelines.Contains(p.Key)).ToList();
+            if (pipelines.Count == 0 && overloaded.Count > 0)
                 throw new DeviceOverloadedException($"the cluster is overloaded: every device's queue is full ({string.Join("; ", overloaded)}); retry later.");
-            if (devices.Count == 0) throw new InvalidOperationException("no live device is available to draw image tokens; retry later.");
-            int perImage = devices[0].ImageTokens, shares = Math.Min(devices.Count, pending.Count);
-            var work = Enumerable.Range(0, shares)
-                .Select(s => (Device: devices[s], Indices: pending.Where((_, i) => i % shares == s).ToArray())).ToList();
-            var inFlight = new int[shares];                // tokens drawn so far by each running share
+            if (pipelines.Count == 0) throw new InvalidOperationException("no live device is available to draw image tokens; retry later.");
+            int perImage = pipelines[0].Head.ImageTokens;
+            var work = picker.Assign(pipelines, pending);
+            var inFlight = new int[work.Count];            // tokens drawn so far by each running share
 
             var tasks = work.Select(async (w, share) =>
             {
-                var device = GrainFactory.GetGrain<IDeviceGrain>(w.Device.Key);
-                var job = new TokenWork { Fingerprint = fingerprint, Request = request, CandidateIndices = w.Indices };
+                using var _ = w;                            // the share leaves the picker's in-flight count when it ends
+                var head = w.Pipeline.Head.Key;
+                var device = GrainFactory.GetGrain<IDeviceGrain>(head);
+                var job = new TokenWork
+                {
+                    Fingerprint = fingerprint, Request = request, CandidateIndices = w.Indices, Route = w.Pipeline.Route.ToArray(),
+                    RenderPreviews = false,                // previews are rendered below, only while someone watches
+                };
                 Dictionary<int, int[]>? result = null;
                 long called = Stopwatch.GetTimestamp();
                 bool accepted = false;
-                await foreach (var update in WithLivenessCheck(device.DrawTokens(job, cancellation), w.Device.Key, cancellation))
+                await foreach (var update in WithLivenessCheck(device.DrawTokens(job, cancellation), head, cancellation))
                 {
                     // Call → first update ("accepted"): what it costs to reach the device and queue the streams.
-                    if (!accepted) { accepted = true; DalleMetrics.RecordStage("tokens_accepted", Stopwatch.GetElapsedTime(called).TotalMilliseconds); }
+                    if (!accepted) { accepted = true; w.Accepted(); DalleMetrics.RecordStage("tokens_accepted", Stopwatch.GetElapsedTime(called).TotalMilliseconds); }
                     inFlight[share] = update.TokensDone;
                     if (update.Tokens is not null) result = update.Tokens;
+                    if (update.PreviewSnapshot is { } snapshot) _snapshot = (snapshot, device);
+                    var previewPng = update.PreviewSnapshot is { } shown && _watchers.Count > 0 ? await TryRenderPreview(device, shown) : null;
                     int done = tokens.Count * perImage + inFlight.Sum();
                     Publish(_progress with
                     {
                         Stage = GenerationStage.Tokens, TokensDone = done, TokensTotal = request.Candidates * perImage,
                         CandidatesDone = perImage == 0 ? 0 : done / perImage,
-                        PreviewPng = update.PreviewPng,
-                        PreviewTokens = update.PreviewPng is null ? _progress.PreviewTokens : update.PreviewTokens,
+                        PreviewPng = previewPng,
+                        PreviewTokens = previewPng is null ? _progress.PreviewTokens : update.PreviewSnapshot!.Length,
                     });
                 }
-                return result ?? throw new InvalidOperationException($"device {w.Device.Key} ended without tokens.");
+                return result ?? throw new InvalidOperationException($"pipeline {w.Pipeline.Key} ended without tokens.");
             }).ToList();
 
             for (int i = 0; i < tasks.Count; i++)
@@ -231,16 +238,16 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
                 try
                 {
                     foreach (var (index, grid) in await tasks[i]) tokens[index] = grid;
-                    used.Add(work[i].Device.Key);
+                    used.Add(work[i].Pipeline.Key);
                     pending.RemoveAll(work[i].Indices.Contains);
                 }
                 catch (Exception e) when (IsDeviceLoss(e) && attempt < MaxAttempts && !cancellation.IsCancellationRequested)
                 {
-                    log.LogWarning("Device {Device} was lost while drawing {Count} candidates; retrying elsewhere: {Error}",
-                        work[i].Device.Key, work[i].Indices.Length, e.Message);
+                    log.LogWarning("Pipeline {Pipeline} was lost while drawing {Count} candidates; retrying elsewhere: {Error}",
+                        work[i].Pipeline.Key, work[i].Indices.Length, e.Message);
                     // An aborted enumeration says nothing about the device (the cluster's grain directory moved when a silo left):
-                    // its share is asked again, on any device including that one. Other losses rule the device out.
-                    if (!IsAbortedEnumeration(e)) failedDevices.Add(work[i].Device.Key);
+                    // its share is asked again, on any pipeline including that one. Other losses rule the pipeline out.
+                    if (!IsAbortedEnumeration(e)) failedPipelines.Add(work[i].Pipeline.Key);
                     if (e is DeviceOverloadedException) overloaded.Add(e.Message);
                     DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "tokens"));
                 }
@@ -251,6 +258,17 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
             }
         }
         return (tokens, used);
+    }
+
+    /// <summary>A preview is best effort: one that cannot be rendered is skipped, never a reason to fail the request.</summary>
+    async Task<byte[]?> TryRenderPreview(IDeviceGrain device, int[] tokensSoFar)
+    {
+        try { return await device.RenderPreview(tokensSoFar); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogDebug("A partial preview could not be rendered: {Error}", e.Message);
+            return null;
+        }
     }
 
     /// <summary>
@@ -313,7 +331,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
             cancellation.ThrowIfCancellationRequested();
             string key = preferred is not null && !failed.Contains(preferred) && SiloOfDeviceIsAlive(preferred)
                 ? preferred
-                : (await ListDevices(fresh: attempt > 1, cancellation)).FirstOrDefault(d => !failed.Contains(d.Key))?.Key
+                : (await view.Devices(fresh: attempt > 1)).FirstOrDefault(d => !failed.Contains(d.Key))?.Key
                   ?? throw new InvalidOperationException("no live device is available to decode images; retry later.");
             try
             {
@@ -333,7 +351,7 @@ public sealed class GenerationGrain(IGenerationCache cache, IClusterMembershipSe
     /// <summary>Failures that mean "that silo or device is gone", as opposed to a bad request or a model error.</summary>
     static bool IsDeviceLoss(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ObjectDisposedException
-          or DeviceOverloadedException
+          or DeviceOverloadedException or PipelineBrokenException
           or EnumerationAbortedException                 // the device grain's silo stopped before the stream was read to its end
         || (e is OrleansException && e is not ArgumentException)
         || e.InnerException is not null && IsDeviceLoss(e.InnerException);

@@ -20,6 +20,10 @@ public static class GrainSetup
         silo.Services.AddSingleton(cache);
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddSingleton(sp => new DeviceHost(devices, sp.GetRequiredService<ILoggerFactory>(), loadModel));
+        silo.Services.AddSingleton<DirectoryView>();                 // this silo's cached view of the model directory
+        silo.Services.AddSingleton<PipelinePicker>();
+        silo.Services.AddSingleton<Shards.PipelineDrivers>();
+        silo.Services.AddSingleton<Shards.ShardStats>();         // pipelines of shard grains headed by this silo's devices                // least in-flight work first, counted here
         silo.Services.AddSingleton<DeviceRegistration>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceRegistration>());
         silo.Services.AddHostedService<DrainOnStopping>();           // drains before the host stops any service

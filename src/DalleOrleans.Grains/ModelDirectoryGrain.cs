@@ -9,11 +9,13 @@ namespace DalleOrleans.Grains;
 /// every few seconds (so a directory that moved to another silo refills itself), and deregister when they
 /// stop. Devices whose silo is no longer active in cluster membership are dropped at once.
 /// </summary>
+/// <remarks>Silos read it through their <see cref="Devices.DirectoryView"/>, not once per request.</remarks>
 [Reentrant]
 public sealed class ModelDirectoryGrain(IClusterMembershipService membership, TimeProvider clock) : Grain, IModelDirectoryGrain
 {
     public static readonly TimeSpan Expiry = TimeSpan.FromSeconds(30);
     readonly Dictionary<string, (DeviceInfo Info, DateTimeOffset Seen)> _devices = new();
+    ServedModel? _model;
 
     public Task Register(DeviceInfo device)
     {
@@ -22,6 +24,7 @@ public sealed class ModelDirectoryGrain(IClusterMembershipService membership, Ti
         if (conflict is not null)
             throw new ArgumentException($"device {device.Key} serves model '{device.ModelId}', but the cluster serves '{conflict.ModelId}'.");
         _devices[device.Key] = (device, clock.GetUtcNow());
+        _model = device.Model;
         return Task.CompletedTask;
     }
 
@@ -30,6 +33,8 @@ public sealed class ModelDirectoryGrain(IClusterMembershipService membership, Ti
         _devices.Remove(deviceKey);
         return Task.CompletedTask;
     }
+
+    public Task<ServedModel?> Model() => Task.FromResult(_model);
 
     public Task<IReadOnlyList<DeviceInfo>> Devices()
     {

@@ -87,6 +87,45 @@ public static class EvaluationCaptions
         "a small white triangle in the top right on a blue background",
     ];
 
+    /// <summary>Captions per list that `eval` judges by default: the fixed list, then captions drawn from the grammar.</summary>
+    public const int DefaultCount = 256;
+
+    /// <summary>
+    /// <paramref name="count"/> captions for <paramref name="split"/>: the fixed list first (cut to
+    /// <paramref name="count"/>), then captions drawn from the grammar with <see cref="Drawn"/>.
+    /// </summary>
+    /// <remarks>Why both: 32 fixed captions give a standard error of about 8 points on a full-match rate; the drawn ones bring it to about 3 at 256.</remarks>
+    public static IReadOnlyList<string> ForEvaluation(Split split, int count, int seed)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be at least 1.");
+        var fixedList = For(split).Take(count).ToList();
+        return [.. fixedList, .. Drawn(split, count - fixedList.Count, seed)];
+    }
+
+    /// <summary>
+    /// Captions drawn from the grammar for scenes of <paramref name="split"/>, each naming the colour and the kind
+    /// (the pair the evaluation is about) and, as training captions do, the size, position and background each
+    /// sometimes. A pure function of (split, count, seed).
+    /// </summary>
+    public static IReadOnlyList<string> Drawn(Split split, int count, int seed)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be ≥ 0.");
+        var rng = new Random(unchecked(seed * 7_919 + (split == Split.Train ? 17 : 29)));
+        var captions = new List<string>(count);
+        while (captions.Count < count)
+        {
+            var scene = SceneSampler.Draw(rng, split);
+            var named = new CaptionAttributes(
+                scene.Kind,
+                scene.Color,
+                rng.NextDouble() < ShapesDataset.SizeProbability ? scene.Size : null,
+                rng.NextDouble() < ShapesDataset.PositionProbability ? scene.Position : null,
+                rng.NextDouble() < ShapesDataset.BackgroundProbability ? scene.Background : null);
+            captions.Add(CaptionWriter.Write(named, rng));
+        }
+        return captions;
+    }
+
     /// <summary>The list for a split: <see cref="Seen"/> for <see cref="Split.Train"/>, <see cref="HeldOut"/> for <see cref="Split.HeldOut"/>.</summary>
     public static IReadOnlyList<string> For(Split split) => split switch
     {

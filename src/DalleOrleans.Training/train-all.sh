@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains the shipped model from scratch or from wherever a previous run stopped:
+# Trains a model of the shipped sizes from scratch (shapes-v1's recipe) or from wherever a previous run stopped:
 # dvae → transformer → reranker → package → eval. Each stage resumes from its last checkpoint and a finished
 # stage is skipped, so rerunning this script after a crash, a reboot or a kill just carries on.
 #
@@ -7,16 +7,18 @@
 #   tail -f ~/dalle-runs/train-all.log          # one progress line a minute per stage
 #
 # Environment (all optional):
-#   RUN        run folder, outside the repository   (default: $HOME/dalle-runs/shapes-v1)
-#   OUT        model folder to package into          (default: models/shapes-v1)
+#   RUN        run folder, outside the repository   (default: $HOME/dalle-runs/shapes-scratch)
+#   OUT        model folder to package into          (default: models/shapes-scratch; the shipped models/shapes-v2
+#              is v1 trained further by warm starts, see models/shapes-v2/TRAINING.md, so a from-scratch run
+#              must not overwrite it)
 #   THREADS    libtorch intra-op threads              (default: half the cores, i.e. 1 here; see README.md)
 #   ARTIFACTS  private build output folder            (default: /tmp/art-train)
 #   EXTRA      extra options for every stage command, e.g. "--samples-every 250"
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."                         # the repository root
-RUN="${RUN:-$HOME/dalle-runs/shapes-v1}"
-OUT="${OUT:-models/shapes-v1}"
+RUN="${RUN:-$HOME/dalle-runs/shapes-scratch}"
+OUT="${OUT:-models/shapes-scratch}"
 ARTIFACTS="${ARTIFACTS:-/tmp/art-train}"
 THREAD_OPTION=()
 if [[ -n "${THREADS:-}" ]]; then THREAD_OPTION=(--threads "$THREADS"); fi

@@ -4,8 +4,9 @@ using DalleOrleans.Model.Transformer;
 namespace DalleOrleans.Client.Tests;
 
 /// <summary>
-/// The paper's 12 B model on H100s, as deploy/README.md's capacity section quotes it: these are the numbers the
-/// shard planner and the parameter count give, so the README cannot drift from the code.
+/// The paper's 12 B model on H100s, as deploy/README.md's capacity section quotes it. Every expected value is worked out
+/// by hand in the comments (d = 3968, 64 layers, MLP 4d, 256 text + 1024 image positions, 2 bytes per value, an H100's
+/// 80 GiB, 3.35 TB/s and 989 TFLOP/s), not by calling the plan's own formulas.
 /// </summary>
 public class CapacityPlanTests
 {
@@ -16,10 +17,14 @@ public class CapacityPlanTests
     public void ThePapersModelFitsOneH100WithThirtyTwoRows()
     {
         var plan = Paper();
-        Assert.InRange(plan.Parameters / 1e9, 12.2, 12.4);                              // the paper's "12 billion"
-        Assert.InRange(plan.WeightBytes / (double)(1L << 30), 22, 23);                   // fp16 weights
-        Assert.Equal(2L * 64 * 1280 * 3968 * 2, plan.KvBytesPerStream);                  // K and V, 64 layers, 1280 positions
+        // Embeddings: (16384 text + 256 pads + 1 BOS + 257 positions + 8192 image + 2 × 32 rows/columns) × d
+        //   = 25154 × 3968 = 99,811,072. A layer: 12d² + 13d = 188,940,288 + 51,584 = 188,991,872; × 64 = 12,095,479,808.
+        // Heads: 2d (norm) + (16384 + 8192) × (d + 1) = 7,936 + 97,542,144 = 97,550,080. Sum: 12,292,840,960 (the paper's "12 billion").
+        Assert.Equal(12_292_840_960, plan.Parameters);
+        Assert.Equal(24_585_681_920, plan.WeightBytes);                                  // × 2 bytes (fp16)
+        Assert.Equal(1_300_234_240, plan.KvBytesPerStream);                              // K and V: 2 × 64 layers × 1280 positions × 3968 × 2 bytes
         Assert.Equal(1, plan.DevicesPerPipeline);
+        // 80 GiB less the 20 % reserve = 68,719,476,736 bytes; less the weights = 44,133,794,816; / 1,300,234,240 per row = 33.9.
         Assert.Equal(33, plan.MaxRowsOnOneDevice());
         Assert.Equal(8, plan.PipelinesPerSilo);
     }
@@ -27,6 +32,7 @@ public class CapacityPlanTests
     [Fact]
     public void MoreRowsThanFitSplitThePipelineOverDevices()
     {
+        // 64 rows: 24.59 GB of weights + 64 × 1.30 GB of KV = 107.8 GB > 68.7 GB usable; two halves of 53.9 GB each fit.
         Assert.Equal(2, Paper(rows: 64).DevicesPerPipeline);
         Assert.Equal(4, Paper(rows: 160).DevicesPerPipeline);
         // Today's executor keeps weights and KV cache in fp32: the same 32 rows then need two GPUs.
@@ -37,21 +43,25 @@ public class CapacityPlanTests
     public void ShardsExchangeOneHiddenStatePerRowAndStep()
     {
         var plan = Paper();
-        Assert.Equal(3968 * 2, plan.ActivationBytesPerRowStep);
-        Assert.Equal(3968 * 2 * 32, plan.ActivationBytesPerStep);
-        Assert.Equal(3968 * 2 * 257, plan.ActivationBytesPerPrefill);
+        Assert.Equal(7_936, plan.ActivationBytesPerRowStep);                            // 3968 values × 2 bytes
+        Assert.Equal(253_952, plan.ActivationBytesPerStep);                              // × 32 rows
+        Assert.Equal(2_039_552, plan.ActivationBytesPerPrefill);                         // × 257 positions (BOS and 256 text)
     }
 
     [Fact]
     public void DecodeIsMemoryBoundAndSizesTheCluster()
     {
         var plan = Paper();
-        Assert.True(plan.BytesReadPerStep / Accelerator.H100.BandwidthBytesPerSecond > plan.FlopsPerStep / Accelerator.H100.Flops);
-        Assert.InRange(plan.StepSeconds * 1000, 19, 20);
-        Assert.InRange(plan.StepsPerSecond, 50, 53);
-        Assert.InRange(plan.RequestSeconds(1), 320, 330);                              // 16 rounds of 32 rows × 1024 steps
-        Assert.Equal(plan.DevicesFor(1), (int)Math.Ceiling(1 / plan.RequestsPerSecondPerPipeline));
-        Assert.Equal((int)Math.Ceiling(plan.DevicesFor(1) / 8.0), plan.SilosFor(1));
+        // A step reads the weights and 32 rows of KV: 24,585,681,920 + 32 × 1,300,234,240 = 66,193,177,600 bytes,
+        // / 3.35e12 B/s = 19.759 ms; its compute, 2 × 12,292,840,960 × 32 = 7.87e11 FLOP / 989e12 = 0.80 ms, is smaller.
+        Assert.Equal(66_193_177_600, plan.BytesReadPerStep);
+        Assert.Equal(19.759, plan.StepSeconds * 1000, precision: 3);
+        Assert.Equal(50.61, plan.StepsPerSecond, precision: 2);                          // 1 / 19.759 ms
+        Assert.Equal(323.7, plan.RequestSeconds(1), precision: 1);                       // 512 / 32 = 16 rounds × 1024 steps × 19.759 ms
+        // One pipeline finishes a 512-candidate request every 323.7 s: 1 request/s needs ⌈323.7⌉ = 324 one-GPU pipelines,
+        // and with 8 GPUs a silo, ⌈324 / 8⌉ = 41 silos.
+        Assert.Equal(324, plan.DevicesFor(1));
+        Assert.Equal(41, plan.SilosFor(1));
     }
 
     [Fact]
@@ -72,15 +82,10 @@ public class CapacityPlanTests
     [InlineData("--gpu-memory-gib", "0.001", "device memory")]
     public async Task BadOptionsAreUsageErrorsNamingTheOption(string option, string value, string named)
     {
-        var error = new StringWriter();
-        var saved = Console.Error;
-        Console.SetError(error);
-        try
-        {
-            int code = await CapacityCommand.Create().Parse(new[] { option, value }).InvokeAsync();
-            Assert.Equal(2, code);
-        }
-        finally { Console.SetError(saved); }
-        Assert.Contains(named, error.ToString());
+        var run = new CapturedTerminal();
+        Assert.Equal(2, await run.InvokeAsync("capacity", option, value));
+        Assert.StartsWith("error: ", Assert.Single(run.ErrorLines));
+        Assert.Contains(named, run.Error.ToString());
+        Assert.Equal("", run.Out.ToString());
     }
 }

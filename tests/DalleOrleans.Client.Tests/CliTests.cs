@@ -16,6 +16,7 @@ public class CliTests(TinyModelFolder model) : IClassFixture<TinyModelFolder>
         try
         {
             var request = new GenerationRequest { Prompt = "a red circle", Candidates = 5, Top = 3, Seed = 7, GuidanceScale = 2 };
+            Terminal.Current = new CapturedTerminal().Terminal;
             int code = await GenerateCommand.Run(request, outDir, cluster: null, model.Path, CancellationToken.None);
             Assert.Equal(0, code);
             for (int rank = 1; rank <= 3; rank++)
@@ -51,14 +52,20 @@ public class CliTests(TinyModelFolder model) : IClassFixture<TinyModelFolder>
         {
             Prompt = prompt, Candidates = candidates, Top = top, Temperature = temperature, TopK = topK, TopP = topP, GuidanceScale = guidance,
         };
+        var run = new CapturedTerminal();
+        Terminal.Current = run.Terminal;
         Assert.Equal(2, await GenerateCommand.Run(request, TempDir(), cluster: null, "/nonexistent-model", CancellationToken.None));
+        Assert.DoesNotContain("--model", Assert.Single(run.ErrorLines));      // refused on the option, before the model folder is looked at
     }
 
     [Fact]
     public async Task AMissingModelFolderIsAClearUsageError()
     {
         var request = new GenerationRequest { Prompt = "a red circle" };
+        var run = new CapturedTerminal();
+        Terminal.Current = run.Terminal;
         Assert.Equal(2, await GenerateCommand.Run(request, TempDir(), cluster: null, "/nonexistent-model", CancellationToken.None));
+        Assert.Equal("error: --model: the model folder '/nonexistent-model' does not exist.", Assert.Single(run.ErrorLines));
     }
 
     [Fact]

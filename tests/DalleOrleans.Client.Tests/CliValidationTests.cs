@@ -38,14 +38,12 @@ public class CliValidationTests
     [MemberData(nameof(BadRequests))]
     public async Task ABadOptionExitsWithCodeTwoAndItsMessageNamesTheOption(string option, GenerationRequest request)
     {
+        var run = new CapturedTerminal();
+        Terminal.Current = run.Terminal;
         Assert.Equal(2, await GenerateCommand.Run(request, TempDir(), cluster: null, NoModel, CancellationToken.None));
-        // The message the user sees is "error (<option>): <message>"; the option comes from the message's first word.
-        var e = Assert.ThrowsAny<ArgumentException>(() =>
-        {
-            DalleOrleans.Grains.RequestFingerprint.ToImageRequest(request).Validate(int.MaxValue);
-            DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");
-        });
-        Assert.Equal(option, GenerateCommand.OptionFor(e.Message));
+        // What the user sees: one line on stderr, "error (<option>): <message>"; nothing on stdout.
+        Assert.StartsWith($"error ({option}): ", Assert.Single(run.ErrorLines));
+        Assert.Equal("", run.Out.ToString());
     }
 
     [Theory]
@@ -56,21 +54,39 @@ public class CliValidationTests
     [InlineData("prompt", "generate")]
     public async Task AMalformedCommandLineExitsWithCodeTwoNamingTheOption(string named, params string[] args)
     {
-        var error = new StringWriter();
-        Assert.Equal(2, await Cli.InvokeAsync(args, error));
-        Assert.Contains(named, error.ToString());
+        var run = new CapturedTerminal();
+        Assert.Equal(2, await run.InvokeAsync(args));
+        Assert.Contains(named, run.Error.ToString());
+        Assert.Equal("", run.Out.ToString());
+    }
+
+    [Fact]
+    public async Task AnUnexpectedFailureIsOneLineAndExitCodeOne()
+    {
+        string file = Path.GetTempFileName();          // a file where `model tiny --out` needs a folder to create
+        try
+        {
+            var run = new CapturedTerminal();
+            Assert.Equal(ExitCodes.Failed, await run.InvokeAsync("model", "tiny", "--out", Path.Combine(file, "model")));
+            string line = Assert.Single(run.ErrorLines);
+            Assert.StartsWith("error: ", line);
+            Assert.Matches(@"\(\w*Exception\)$", line);       // the kind of failure, without its stack
+        }
+        finally { File.Delete(file); }
     }
 
     [Theory]
     [InlineData("a red circle ✨ 🟥")]
     [InlineData("красный круг")]
     [InlineData("赤い円")]
-    public void EmojiAndOtherScriptsPassTheUpFrontChecks(string prompt)
+    public async Task EmojiAndOtherScriptsPassTheUpFrontChecks(string prompt)
     {
-        // Accepted here; the tokenizer maps what its vocabulary lacks to [UNK] (the web tests generate with them).
-        var request = new GenerationRequest { Prompt = prompt };
-        DalleOrleans.Grains.RequestFingerprint.ToImageRequest(request).Validate(int.MaxValue);
-        DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");
+        // Accepted by the up-front checks: the run gets as far as the model folder, and that (missing here) is the only
+        // complaint. The tokenizer maps what its vocabulary lacks to [UNK] (the web tests generate with them).
+        var run = new CapturedTerminal();
+        Terminal.Current = run.Terminal;
+        Assert.Equal(2, await GenerateCommand.Run(new GenerationRequest { Prompt = prompt }, TempDir(), cluster: null, NoModel, CancellationToken.None));
+        Assert.Equal($"error: --model: the model folder '{NoModel}' does not exist.", Assert.Single(run.ErrorLines));
     }
 }
 
@@ -81,10 +97,13 @@ public class CliModelLimitTests(TinyModelFolder model) : IClassFixture<TinyModel
     public async Task ARequestBeyondTheModelsLimitsExitsWithCodeTwo()
     {
         string outDir = Path.Combine(Path.GetTempPath(), "dalle-cli-out-" + Guid.NewGuid().ToString("N"));
+        var run = new CapturedTerminal();
+        Terminal.Current = run.Terminal;
         var tooLong = new GenerationRequest { Prompt = string.Join(' ', Enumerable.Repeat("circle", 40)), Candidates = 2, Top = 1 };
         Assert.Equal(2, await GenerateCommand.Run(tooLong, outDir, cluster: null, model.Path, CancellationToken.None));
         var topK = new GenerationRequest { Prompt = "a red circle", Candidates = 2, Top = 1, TopK = 17 };     // the tiny model's vocabulary is 16
         Assert.Equal(2, await GenerateCommand.Run(topK, outDir, cluster: null, model.Path, CancellationToken.None));
         Assert.False(Directory.Exists(outDir));
+        Assert.Collection(run.ErrorLines, l => Assert.StartsWith("error (prompt): ", l), l => Assert.StartsWith("error (--top-k): ", l));
     }
 }

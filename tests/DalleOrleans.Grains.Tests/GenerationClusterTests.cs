@@ -34,16 +34,18 @@ public class GenerationClusterTests(GenerationCluster cluster) : IClassFixture<G
     {
         await cluster.WaitForDevices(1);
         var request = Request("small green square at the bottom", seed: 200);
+        // Streams the (only) device accepted: one generation draws request.Candidates of them, twenty would draw 20×.
+        var device = cluster.Grains.GetGrain<IDeviceGrain>((await cluster.Grains.GetGrain<IModelDirectoryGrain>(0).Devices()).Single().Key);
+        long streamsBefore = (await device.Describe()).StreamsAccepted;
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cluster.Client.GenerateAsync(request)));
-        var fingerprint = results[0].Fingerprint;
-        Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+        Assert.Equal(request.Candidates, (await device.Describe()).StreamsAccepted - streamsBefore);
         var first = results[0].Images.Select(i => Convert.ToBase64String(i.Png)).ToList();
         Assert.All(results, r => Assert.Equal(first, r.Images.Select(i => Convert.ToBase64String(i.Png))));
 
         var again = await cluster.Client.GenerateAsync(request);
         Assert.True(again.CacheHit);
         Assert.Equal(first, again.Images.Select(i => Convert.ToBase64String(i.Png)));
-        Assert.Equal(1, GenerationGrain.GenerationsRun[fingerprint]);
+        Assert.Equal(request.Candidates, (await device.Describe()).StreamsAccepted - streamsBefore);
     }
 
     [Fact]

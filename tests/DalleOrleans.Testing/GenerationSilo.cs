@@ -18,14 +18,27 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
     public const string RedisProperty = "Cache:Redis";
     public const string BatchRowsProperty = "Model:MaxBatchRows";
     public const string ShardsProperty = "Model:ShardsPerPipeline";
+    /// <summary>Comma-separated device names (default "cpu"); "cpu:N" adds more executors on the CPU.</summary>
+    public const string DevicesProperty = "Model:Devices";
+    /// <summary>Layers per device, for every silo or per silo: "Model:LayersPerDevice:{silo name}" wins (Primary, Secondary_1...).</summary>
+    public const string LayersPerDeviceProperty = "Model:LayersPerDevice";
+    public const string MicroBatchesProperty = "Model:MicroBatches";
 
     public void Configure(ISiloBuilder silo)
     {
         var configuration = silo.Configuration;
         int rows = int.TryParse(configuration[BatchRowsProperty], out var r) ? r : 16;
         int shards = int.TryParse(configuration[ShardsProperty], out var s) ? s : 1;
+        string siloName = configuration["Orleans:Name"] ?? "";   // TestingHost's per-silo setting: "Primary", "Secondary_1", ...
+        int layers = int.TryParse(configuration[$"{LayersPerDeviceProperty}:{siloName}"] ?? configuration[LayersPerDeviceProperty], out var l) ? l : 0;
+        int microBatches = int.TryParse(configuration[MicroBatchesProperty], out var m) ? m : 0;
+        var devices = (configuration[DevicesProperty] ?? "cpu").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         silo.AddDalleGeneration(
-            new DeviceSettings { Devices = new[] { "cpu" }, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards },
+            new DeviceSettings
+            {
+                Devices = devices, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards,
+                LayersPerDevice = layers, MicroBatches = microBatches,
+            },
             new CacheSettings { Redis = configuration[RedisProperty] ?? "" },
             device => ModelBundle.Load(SharedTinyModel.Folder, device));
         silo.Configure<ClusterMembershipOptions>(o =>
@@ -88,6 +101,50 @@ public class GenerationCluster : InProcessCluster
 public sealed class TwoSiloGenerationCluster : GenerationCluster
 {
     protected override short InitialSilos => 2;
+}
+
+/// <summary>One silo with eight devices ("cpu:0".."cpu:7", executors sharing the CPU): placement across many devices.</summary>
+public sealed class EightDeviceGenerationCluster : GenerationCluster
+{
+    protected override void ConfigureBuilder(TestClusterBuilder builder)
+    {
+        base.ConfigureBuilder(builder);
+        builder.Properties[GenerationSiloConfigurator.DevicesProperty] = string.Join(",", Enumerable.Range(0, 8).Select(i => $"cpu:{i}"));
+        builder.Properties[GenerationSiloConfigurator.BatchRowsProperty] = "4";
+    }
+}
+
+/// <summary>
+/// Two silos whose devices hold half of the layers each: the only pipeline is two shard grains on two silos.
+/// <see cref="MicroBatches"/> 0 = one per shard.
+/// </summary>
+public sealed class CrossSiloPipelineCluster(int microBatches = 0) : GenerationCluster
+{
+    public CrossSiloPipelineCluster() : this(0) { }
+    protected override short InitialSilos => 2;
+
+    protected override void ConfigureBuilder(TestClusterBuilder builder)
+    {
+        base.ConfigureBuilder(builder);
+        builder.Properties[GenerationSiloConfigurator.LayersPerDeviceProperty] = "2";      // the tiny model has 4 layers
+        builder.Properties[GenerationSiloConfigurator.MicroBatchesProperty] = microBatches.ToString();
+    }
+}
+
+/// <summary>
+/// Three silos: the primary's device holds every layer (a one-shard pipeline); the two secondaries hold half the layers
+/// each, chained into a two-shard pipeline across them. Killing a secondary breaks that pipeline only.
+/// </summary>
+public sealed class MixedPipelineCluster : GenerationCluster
+{
+    protected override short InitialSilos => 3;
+
+    protected override void ConfigureBuilder(TestClusterBuilder builder)
+    {
+        base.ConfigureBuilder(builder);
+        builder.Properties[$"{GenerationSiloConfigurator.LayersPerDeviceProperty}:Secondary_1"] = "2";
+        builder.Properties[$"{GenerationSiloConfigurator.LayersPerDeviceProperty}:Secondary_2"] = "2";
+    }
 }
 
 /// <summary>One silo whose device runs the transformer as a two-shard pipeline.</summary>

@@ -8,12 +8,25 @@ using Generator = DalleOrleans.Model.Generation.Generator;
 namespace DalleOrleans.Training.Tests;
 
 /// <summary>
-/// The checkpoint in models/shapes-v1 is what every command serves by default: it must load strictly, stay
-/// within the size the repository and the GPU machine's working-tree limit allow, and follow a caption.
+/// The checkpoint in models/shapes-v2 is what every command serves by default: it must load strictly, stay
+/// within the size the repository and the GPU machine's working-tree limit allow, and follow captions at the
+/// rate its EVALUATION.md reports.
 /// </summary>
 public sealed class ShippedModelTests
 {
-    const string Prompt = "a large red circle on a white background";
+    const string ModelName = "shapes-v2";
+
+    /// <summary>
+    /// Full matches the reranked top-1 (of <see cref="Candidates"/>) must reach over the 32 fixed captions
+    /// (<see cref="EvaluationCaptions.Seen"/>, seeds 0..31). Measured for shapes-v2 on 2026-12-01: 20/32 (62.5 %,
+    /// in line with its 64.8 % over 256 captions in EVALUATION.md). The threshold leaves a margin of about two
+    /// standard errors (√(32·0.625·0.375) ≈ 2.7 captions) for libtorch builds whose floating-point results differ
+    /// slightly, while a model that follows captions no better than a random candidate (40 % in EVALUATION.md,
+    /// about 13/32) fails.
+    /// </summary>
+    const int MinFullMatches = MeasuredFullMatches - 5;
+    const int MeasuredFullMatches = 20;
+    const int Candidates = 8;
 
     static string ShippedFolder()
     {
@@ -24,8 +37,8 @@ public sealed class ShippedModelTests
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent) candidates.Add(dir.FullName);
         if (recorded is not null) candidates.Add(recorded);
         string root = candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, "DalleOrleans.sln")))
-            ?? throw new InvalidOperationException($"no DalleOrleans.sln above {AppContext.BaseDirectory} or at {recorded}: cannot find models/shapes-v1");
-        string folder = Path.Combine(root, "models", "shapes-v1");
+            ?? throw new InvalidOperationException($"no DalleOrleans.sln above {AppContext.BaseDirectory} or at {recorded}: cannot find models/{ModelName}");
+        string folder = Path.Combine(root, "models", ModelName);
         Assert.True(Directory.Exists(folder), $"the shipped model folder {folder} is missing");
         return folder;
     }
@@ -35,24 +48,30 @@ public sealed class ShippedModelTests
     {
         string folder = ShippedFolder();
         foreach (var file in new[] { "config.json", "vocab.json", "dvae.safetensors", "transformer.safetensors", "reranker.safetensors", "TRAINING.md", "EVALUATION.md" })
-            Assert.True(File.Exists(Path.Combine(folder, file)), $"models/shapes-v1/{file} is missing");
+            Assert.True(File.Exists(Path.Combine(folder, file)), $"models/{ModelName}/{file} is missing");
         long bytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
-        Assert.True(bytes <= 25L * 1000 * 1000, $"models/shapes-v1 is {bytes} bytes; the limit is 25 MB");
+        Assert.True(bytes <= 25L * 1000 * 1000, $"models/{ModelName} is {bytes} bytes; the limit is 25 MB");
 
         using var model = ModelBundle.Load(folder);
-        Assert.Equal("shapes-v1", model.ModelId);
+        Assert.Equal(ModelName, model.ModelId);
     }
 
     [Fact]
-    public void Shipped_model_draws_the_caption_a_large_red_circle_on_white()
+    public void Shipped_model_follows_the_32_fixed_seen_captions_at_its_measured_rate()
     {
         using var model = ModelBundle.Load(ShippedFolder());
         using var generator = new Generator(model);
-        var result = generator.Generate(new ImageRequest(Prompt, Candidates: 8, Top: 1, Seed: 1));
-
-        var (rgb, width, height) = PngCodec.DecodeRgb(result.Images[0].Png);
-        var judged = AttributeJudge.Judge(rgb, width, height);
-        var agreement = AttributeJudge.Compare(judged, CaptionParser.Parse(Prompt));
-        Assert.True(agreement.All, $"the judge read the top-ranked image as {judged}; the caption asks for a large red circle on white");
+        var misses = new List<string>();
+        var captions = EvaluationCaptions.Seen;
+        for (int i = 0; i < captions.Count; i++)
+        {
+            var result = generator.Generate(new ImageRequest(captions[i], Candidates, Top: 1, Seed: i));
+            var (rgb, width, height) = PngCodec.DecodeRgb(result.Images[0].Png);
+            var judged = AttributeJudge.Judge(rgb, width, height);
+            if (!AttributeJudge.Matches(judged, CaptionParser.Parse(captions[i]))) misses.Add($"\"{captions[i]}\" → {judged.Attributes}");
+        }
+        int matches = captions.Count - misses.Count;
+        Assert.True(matches >= MinFullMatches,
+            $"{matches}/{captions.Count} captions fully matched (measured {MeasuredFullMatches}, threshold {MinFullMatches}); misses: {string.Join("; ", misses)}");
     }
 }

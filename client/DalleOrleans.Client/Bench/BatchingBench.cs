@@ -69,6 +69,20 @@ public static class BatchingBench
         if (connection.Embedded)
             AnsiConsole.MarkupLineInterpolated($"streams per decode step (mean): {singleBatch:F1} one at a time, {batchedBatch:F1} with {s.Concurrency} at a time");
         AnsiConsole.MarkupLineInterpolated($"batching: {s.Concurrency} at a time / 1 at a time, images/s [bold]{ratio:F2}×[/]");
+
+        // The model-level ceiling, measured now on this machine: the bare batching loop kept at the two points' mean
+        // streams per step (the embedded silo's; with --cluster, the request's candidates and 32 rows).
+        if (!string.IsNullOrWhiteSpace(s.Model) && Directory.Exists(s.Model))
+        {
+            int low = Math.Max(1, (int)Math.Round(connection.Embedded ? singleBatch : s.Candidates));
+            int high = Math.Max(low, (int)Math.Round(connection.Embedded ? batchedBatch : Math.Min(32, s.Candidates * s.Concurrency)));
+            Model.TorchRuntime.Initialize();
+            using var model = Model.ModelBundle.Load(s.Model, TorchSharp.torch.CPU);
+            var window = TimeSpan.FromSeconds(Math.Max(3, s.Seconds / 4));
+            double lowRate = ModelCeiling.TokensPerSecond(model, low, window), highRate = ModelCeiling.TokensPerSecond(model, high, window);
+            double ceiling = highRate / lowRate;
+            AnsiConsole.MarkupLineInterpolated($"model-level ceiling: {high} streams {highRate:F0} tokens/s / {low} streams {lowRate:F0} tokens/s = [bold]{ceiling:F2}×[/]; the service reaches [bold]{ratio / ceiling:P0}[/] of it");
+        }
         return (single, batched, ratio);
     }
 }

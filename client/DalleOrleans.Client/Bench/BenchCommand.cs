@@ -64,16 +64,27 @@ public static class BenchCommand
         bench.Subcommands.Add(BatchingBench.Create());
         bench.Subcommands.Add(CacheBench.Create());
         bench.Subcommands.Add(MemoryBench.Create());
+        bench.Subcommands.Add(PipelineBench.Create());
         return bench;
     }
 
+    /// <summary>
+    /// Runs a bench mode with live progress on stderr (<see cref="LiveProgress"/>); a bad option is exit code 2 and an
+    /// unreachable cluster 4, each one line on stderr.
+    /// </summary>
     internal static async Task<int> Guard(Func<Task<int>> run)
     {
-        try { return await run(); }
+        var terminal = Terminal.Current;
+        try { return await LiveProgress.RunAsync(run, terminal); }
         catch (ArgumentException e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
-            return 2;
+            terminal.Fail(e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (ClusterUnreachableException e)
+        {
+            terminal.Fail(e.Message);
+            return ExitCodes.Unreachable;
         }
     }
 

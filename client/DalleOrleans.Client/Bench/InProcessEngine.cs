@@ -47,15 +47,18 @@ public sealed class InProcessEngine : IAsyncDisposable
         if (streams.Any(s => !s.IsComplete)) throw new InvalidOperationException("a candidate stream failed.");
         double tokensMs = total.Elapsed.TotalMilliseconds;
         var grids = streams.Select(s => s.ImageTokens).ToArray();
-        var finishedResult = await _executor.Run(m => Generator.Finish(m, imageRequest, grids, tokensMs));
+        // The same finishing as the device grain: batched on the device's finish worker, PNGs on the thread pool.
+        var kept = await _executor.Finisher.Finish(new FinishJob(imageRequest, grids));
+        long encoding = Stopwatch.GetTimestamp();
+        var pngs = await Task.WhenAll(kept.Images.Select(k => Task.Run(() => Model.Imaging.PngCodec.EncodeRgb(k.Rgb, k.Width, k.Height))));
         var result = new GenerationResult
         {
             Prompt = request.Prompt, Fingerprint = fingerprint, ModelId = _model.ModelId,
-            Images = finishedResult.Images.Select(i => new GeneratedImage(i.Rank, i.Candidate, i.Score, i.Png)).ToArray(),
+            Images = kept.Images.Select((k, i) => new GeneratedImage(k.Rank, k.Candidate, k.Score, pngs[i])).ToArray(),
             Timings = new StageTimes
             {
-                TokensMs = tokensMs, DecodeMs = finishedResult.Timings.DecodeMs, RerankMs = finishedResult.Timings.RerankMs,
-                EncodeMs = finishedResult.Timings.EncodeMs, TotalMs = total.Elapsed.TotalMilliseconds,
+                TokensMs = tokensMs, DecodeMs = kept.DecodeMs, RerankMs = kept.RerankMs,
+                EncodeMs = Stopwatch.GetElapsedTime(encoding).TotalMilliseconds, TotalMs = total.Elapsed.TotalMilliseconds,
             },
         };
         await _cache.SetAsync(fingerprint, result, cancellation);

@@ -69,6 +69,8 @@ public static class LoadRunner
         CancellationToken cancellation = default)
     {
         plan.Validate();
+        var progress = LoadProgress.Current;     // the live display's counts, when the bench command shows one
+        progress?.Begin(mode, plan);
         var latencies = new List<double>();
         int errors = 0, hits = 0, images = 0, candidates = 0;
         string? firstError = null;
@@ -95,10 +97,12 @@ public static class LoadRunner
                         images += result.Images.Count;
                         if (result.CacheHit) hits++; else candidates += plan.Candidates;
                     }
+                    progress?.Completed(ok: true);
                 }
                 catch (Exception e) when (!cancellation.IsCancellationRequested)
                 {
                     lock (gate) { errors++; firstError ??= e.Message; }
+                    progress?.Completed(ok: false);
                 }
             }
         }

@@ -36,12 +36,15 @@ public static class CapacityCommand
                 if (p.GetValue(candidates) < 1) throw new ArgumentException("--candidates must be at least 1.");
                 if (p.GetValue(perSilo) < 1) throw new ArgumentException("--gpus-per-silo must be at least 1.");
                 var plan = new CapacityPlan(config, device, p.GetValue(bytes), p.GetValue(rows), p.GetValue(candidates), p.GetValue(perSilo));
-                Print(plan, Positive(p.GetValue(target), "--target-rps"), Console.Out);
+                // Rendered whole before anything is printed: a plan that fails half-way (the model does not fit) prints only its error.
+                var text = new StringWriter();
+                Print(plan, Positive(p.GetValue(target), "--target-rps"), text);
+                Terminal.Current.Out.Write(text.ToString());
                 return 0;
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Terminal.Current.Fail(e.Message);
                 return Cli.Usage;
             }
         });
@@ -77,5 +80,24 @@ public static class CapacityCommand
                          $"one request alone: {plan.RequestSeconds(1):F0} s");
         output.WriteLine($"pipelines per silo ({plan.DevicesPerSilo} GPUs): {plan.PipelinesPerSilo}; one request on one silo's pipelines: {plan.RequestSeconds(plan.PipelinesPerSilo):F0} s");
         output.WriteLine($"for {targetRps} requests/s: {plan.DevicesFor(targetRps)} GPUs in {plan.SilosFor(targetRps)} silos");
+        PrintCardSplits(plan, output);
+    }
+
+    /// <summary>Common card sizes: how the model splits into shard grains, and the silo setting that asks for it.</summary>
+    public static readonly int[] CardGiB = { 24, 48, 80 };
+
+    static void PrintCardSplits(CapacityPlan plan, TextWriter output)
+    {
+        output.WriteLine($"split over cards ({plan.BytesPerValue} bytes per value, {plan.BatchRows} rows, 20% reserve):");
+        foreach (int gib in CardGiB)
+        {
+            ShardPlan shards;
+            try { shards = ShardPlanner.Plan(plan.Config, (long)gib << 30, plan.BytesPerValue, plan.BatchRows); }
+            catch (ArgumentException e) { output.WriteLine($"  {gib} GiB: does not fit ({e.Message})"); continue; }
+            int most = Grains.Devices.DeviceHost.SafeLayersPerDevice(shards, plan.Config.Layers);
+            output.WriteLine($"  {gib} GiB: {shards.ShardCount} shard(s) per pipeline: {string.Join(", ", shards.Shards)}; " +
+                             (shards.ShardCount == 1 ? "every layer on one card (no setting needed)"
+                                                     : $"set Model:DeviceMemoryGb={gib} (or Model:LayersPerDevice={most}) on the silos"));
+        }
     }
 }

@@ -7,12 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace DalleOrleans.Grains.Devices;
 
 /// <summary>
-/// One device's dedicated thread. It owns the device's model and KV cache, and runs the continuous-batching
+/// One device's dedicated thread. It owns the device's transformer and KV cache, and runs the continuous-batching
 /// loop: admit waiting candidate streams into free batch rows, step every active stream once, repeat; between
-/// steps it runs queued jobs (dVAE decode, rerank). Orleans scheduler threads never touch a tensor: grains
-/// hand work here and await the returned tasks.
+/// steps it runs queued jobs (shard steps for pipelines headed elsewhere), within <see cref="MaxJobTimePerStep"/>.
+/// dVAE decoding, reranking and previews run on the device's <see cref="FinishWorker"/>, batched across requests.
+/// Orleans scheduler threads never touch a tensor: grains hand work here and await the returned tasks.
 /// </summary>
-public sealed class DeviceExecutor : IDisposable
+public sealed class DeviceExecutor : IStreamQueue, IDisposable
 {
     readonly DeviceSettings _settings;
     readonly ILogger _log;
@@ -24,6 +25,7 @@ public sealed class DeviceExecutor : IDisposable
     readonly Func<TorchSharp.torch.Device, ModelBundle> _load;
     volatile bool _stopping;
     int _queued, _active, _calls;
+    long _accepted;
     long _steps;
 
     public DeviceExecutor(string device, Func<TorchSharp.torch.Device, ModelBundle> load, DeviceSettings settings, ILogger log)
@@ -34,14 +36,19 @@ public sealed class DeviceExecutor : IDisposable
         _log = log;
         _thread = new Thread(Loop) { IsBackground = true, Name = $"device {device}" };
         _thread.Start();
+        Finisher = new FinishWorker(device, _ready.Task, log);
     }
 
     public string Device { get; }
+    /// <summary>The device's decode/rerank/preview worker: batched across requests, off the token loop.</summary>
+    public FinishWorker Finisher { get; }
     /// <summary>Completes when the model is loaded on the device (faults when loading failed).</summary>
     public Task<ModelBundle> Ready => _ready.Task;
     public int QueuedStreams => Volatile.Read(ref _queued);
     public int ActiveStreams => Volatile.Read(ref _active);
     public long Steps => Interlocked.Read(ref _steps);
+    /// <summary>Streams accepted since start.</summary>
+    public long StreamsAccepted => Interlocked.Read(ref _accepted);
     public int MaxBatchRows => _settings.MaxBatchRows;
     /// <summary>Set while draining: no new streams are accepted, running ones finish.</summary>
     public bool Draining { get; private set; }
@@ -57,6 +64,7 @@ public sealed class DeviceExecutor : IDisposable
             return false;
         }
         foreach (var s in streams) _waiting.Enqueue(s);
+        Interlocked.Add(ref _accepted, streams.Count);
         _wake.Set();
         return true;
     }
@@ -138,7 +146,7 @@ public sealed class DeviceExecutor : IDisposable
         try
         {
             TorchRuntime.Initialize();
-            _devices = Device.Split('+').Select(d => TorchRuntime.ParseDevice(d, "Model:Devices")).ToArray();
+            _devices = Device.Split('+').Select(DeviceNames.Parse).ToArray();
             model = _load(_devices[0]);
             NewBatcher(model).Dispose();                 // checks the shard layout against the model before serving
             _ready.SetResult(model);
@@ -155,7 +163,7 @@ public sealed class DeviceExecutor : IDisposable
         {
             while (!_stopping)
             {
-                while (_jobs.TryDequeue(out var job)) job(model);
+                RunJobs(model, batcher.IsIdle);
                 Admit(batcher);
                 if (batcher.IsIdle)
                 {
@@ -190,6 +198,19 @@ public sealed class DeviceExecutor : IDisposable
         }
     }
 
+    /// <summary>
+    /// The most time queued jobs (shard steps of pipelines on other silos, fault drills) may take between two token steps
+    /// while this device has streams of its own: a burst of jobs then waits for the next gap instead of stalling every
+    /// stream. Jobs already dequeued always finish.
+    /// </summary>
+    public static readonly TimeSpan MaxJobTimePerStep = TimeSpan.FromMilliseconds(50);
+
+    void RunJobs(ModelBundle model, bool idle)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while ((idle || System.Diagnostics.Stopwatch.GetElapsedTime(started) < MaxJobTimePerStep) && _jobs.TryDequeue(out var job)) job(model);
+    }
+
     TorchSharp.torch.Device[] _devices = Array.Empty<TorchSharp.torch.Device>();
 
     /// <summary>The batcher over this executor's pipeline: ShardsPerPipeline shards spread over its devices.</summary>
@@ -220,6 +241,7 @@ public sealed class DeviceExecutor : IDisposable
         _stopping = true;
         _wake.Set();
         _thread.Join(TimeSpan.FromSeconds(10));
+        Finisher.Dispose();
         if (_ready.Task.IsCompletedSuccessfully) _ready.Task.Result.Dispose();
         _wake.Dispose();
     }

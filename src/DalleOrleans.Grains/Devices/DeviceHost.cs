@@ -29,6 +29,41 @@ public sealed class DeviceHost : IDisposable
             ? executor
             : throw new ArgumentException($"device '{device}' is not hosted by this silo (it hosts: {string.Join(", ", _executors.Keys)}).");
 
+    /// <summary>The executor of <paramref name="deviceKey"/> when that device is on <paramref name="localSilo"/> (this silo).</summary>
+    public bool TryGetLocal(SiloAddress localSilo, string deviceKey, out DeviceExecutor executor)
+    {
+        executor = null!;
+        var (siloAddress, device) = Placement.DevicePlacementDirector.ParseKey(deviceKey);
+        return siloAddress.Equals(localSilo) && _executors.TryGetValue(device, out executor!);
+    }
+
+    /// <summary>
+    /// The most layers one of this silo's devices holds for <paramref name="model"/>: Model:LayersPerDevice, or the layers
+    /// that fit Model:DeviceMemoryGb GiB (<see cref="Model.Transformer.ShardPlanner"/>); 0 when a device holds every layer.
+    /// </summary>
+    public int LayerCapacity(ModelBundle model)
+    {
+        var config = model.Config.Transformer;
+        int capacity = Settings.LayersPerDevice;
+        if (Settings.DeviceMemoryGb > 0)
+        {
+            // In the weights' own precision: 4 bytes a value in fp32, 2 in bf16/fp16.
+            int bytesPerValue = (int)model.Transformer.parameters().First().ElementSize;
+            var plan = Model.Transformer.ShardPlanner.Plan(config, (long)(Settings.DeviceMemoryGb * (1L << 30)),
+                bytesPerValue: bytesPerValue, batchRows: Settings.MaxBatchRows);
+            int fits = SafeLayersPerDevice(plan, config.Layers);
+            capacity = capacity > 0 ? Math.Min(capacity, fits) : fits;
+        }
+        return capacity <= 0 || capacity >= config.Layers ? 0 : capacity;
+    }
+
+    /// <summary>
+    /// The layers any device of a plan can hold wherever it lands in a chain: the fewest of the full shards (the first
+    /// pays for the embeddings, the one before the end for the heads); the last shard is only the remainder.
+    /// </summary>
+    public static int SafeLayersPerDevice(Model.Transformer.ShardPlan plan, int layers) =>
+        plan.ShardCount == 1 ? layers : plan.Shards.Take(plan.ShardCount - 1).Min(s => s.Count);
+
     /// <summary>Waits until every device has its model (throws the first loading error).</summary>
     public Task WhenReady() => Task.WhenAll(_executors.Values.Select(e => e.Ready));
 

@@ -10,7 +10,7 @@ namespace DalleOrleans.Grains.Devices;
 /// them (running streams finish) before the silo leaves. A silo lifecycle participant at the Active stage,
 /// so it works the same in the silo host, the CLI's embedded silo and TestingHost clusters.
 /// </summary>
-public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, ILocalSiloDetails silo, ILogger<DeviceRegistration> log)
+public sealed class DeviceRegistration(DeviceHost host, Shards.PipelineDrivers drivers, IGrainFactory grains, ILocalSiloDetails silo, ILogger<DeviceRegistration> log)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
@@ -42,13 +42,15 @@ public sealed class DeviceRegistration(DeviceHost host, IGrainFactory grains, IL
                 try
                 {
                     var model = await executor.Ready;
+                    var headed = drivers.LoadHeadedBy(KeyOf(executor));          // pipelines of shard grains it drives
                     await directory.Register(new DeviceInfo
                     {
                         Key = KeyOf(executor), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
-                        MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams,
-                        QueuedStreams = executor.QueuedStreams, Draining = executor.Draining,
+                        MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams + headed.Active,
+                        QueuedStreams = executor.QueuedStreams + headed.Queued, Draining = executor.Draining,
                         ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
-                        TextTokens = model.Config.Transformer.TextLength,
+                        Layers = model.Config.Transformer.Layers, LayerCapacity = host.LayerCapacity(model),
+                        StreamsAccepted = executor.StreamsAccepted, TextTokens = model.Config.Transformer.TextLength,
                     });
                     // Once per device: operators (and deploy/scale-scenario.sh) read from it when new capacity is routable.
                     if (announced.Add(executor.Device))

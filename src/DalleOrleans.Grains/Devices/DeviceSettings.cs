@@ -25,6 +25,26 @@ public sealed record DeviceSettings
     public int ShardsPerPipeline { get; init; } = 1;
 
     /// <summary>
+    /// Layers each device of this silo holds when the model does not fit one device: devices holding fewer than every
+    /// layer are chained by the silos into pipelines of shard grains across silos. 0 = every layer (or see
+    /// <see cref="DeviceMemoryGb"/>).
+    /// </summary>
+    public int LayersPerDevice { get; init; }
+
+    /// <summary>
+    /// Device memory in GiB: a device then holds as many layers as fit (weights in their own precision and KV rows, <c>ShardPlanner</c>).
+    /// 0 = no limit. With <see cref="LayersPerDevice"/> too, the smaller of the two wins.
+    /// </summary>
+    public double DeviceMemoryGb { get; init; }
+
+    /// <summary>
+    /// Micro-batches in flight in a pipeline of shards spread over devices: the batch rows split into this many groups
+    /// so that every shard works at once. 0 = as many as the pipeline has shards; 1 = no micro-batching (one group goes
+    /// through the shards one after another).
+    /// </summary>
+    public int MicroBatches { get; init; }
+
+    /// <summary>
     /// Seconds a stopping silo gives its devices to finish their running streams (the host's shutdown timeout).
     /// Why: the generic host's default, 30 s, is shorter than a large model's generation, which would then be cut
     /// mid-drain and redrawn elsewhere. Keep it under the orchestrator's grace period (Kubernetes: 180 s in deploy/k8s).
@@ -41,12 +61,16 @@ public sealed record DeviceSettings
     {
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("Model:Path must name the model folder.");
         if (EffectiveDevices.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Model:Devices holds an empty device name.");
+        if (EffectiveDevices.Any(d => d.Contains('|'))) throw new ArgumentException("Model:Devices holds a name with '|', which grain keys reserve.");
         if (EffectiveDevices.Distinct(StringComparer.OrdinalIgnoreCase).Count() != EffectiveDevices.Length)
             throw new ArgumentException($"Model:Devices lists a device twice: {string.Join(", ", Devices)}.");
         if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
         if (ShardsPerPipeline is < 1 or > 1024) throw new ArgumentException($"Model:ShardsPerPipeline is {ShardsPerPipeline}; it must be between 1 and the model's layer count.");
         if (DrainSeconds is < 1 or > 3600) throw new ArgumentException($"Model:DrainSeconds is {DrainSeconds}; it must be between 1 and 3600.");
         if (PreviewsPerImage is < 0 or > 64) throw new ArgumentException($"Model:PreviewsPerImage is {PreviewsPerImage}; it must be between 0 and 64.");
+        if (LayersPerDevice is < 0 or > 100_000) throw new ArgumentException($"Model:LayersPerDevice is {LayersPerDevice}; it must be between 0 (every layer) and the model's layer count.");
+        if (DeviceMemoryGb is < 0 or > 1_000_000 || double.IsNaN(DeviceMemoryGb)) throw new ArgumentException($"Model:DeviceMemoryGb is {DeviceMemoryGb}; it must be between 0 (no limit) and 1000000.");
+        if (MicroBatches is < 0 or > 64) throw new ArgumentException($"Model:MicroBatches is {MicroBatches}; it must be between 0 (one per shard) and 64.");
         if (MaxQueuedStreams is < 1 or > 1_000_000) throw new ArgumentException($"Model:MaxQueuedStreams is {MaxQueuedStreams}; it must be between 1 and 1000000.");
     }
 }

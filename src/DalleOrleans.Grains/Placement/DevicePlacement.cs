@@ -4,8 +4,9 @@ using Orleans.Runtime.Placement;
 namespace DalleOrleans.Grains.Placement;
 
 /// <summary>
-/// Places a DeviceGrain on the silo its key names: key "{silo}|{device}", where {silo} is
-/// <see cref="SiloAddress.ToParsableString"/>. A device grain must run where its device (and executor) is.
+/// Places a DeviceGrain or ShardGrain on the silo its key names: key "{silo}|{device}" (a shard grain's key goes on:
+/// "{silo}|{device}|{pipeline}|{layers}"), where {silo} is <see cref="SiloAddress.ToParsableString"/>. A grain that
+/// runs tensor work must run where its device (and executor) is.
 /// </summary>
 [Serializable, GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed class DevicePlacementStrategy : PlacementStrategy;
@@ -17,9 +18,10 @@ public sealed class DevicePlacementDirector : IPlacementDirector
 {
     public static string Key(SiloAddress silo, string device) => $"{silo.ToParsableString()}|{device}";
 
+    /// <summary>The silo and the rest of the key (a device grain: the device name). A silo's parsable form holds no '|'.</summary>
     public static (SiloAddress Silo, string Device) ParseKey(string key)
     {
-        int bar = key.LastIndexOf('|');
+        int bar = key.IndexOf('|');
         if (bar <= 0 || bar == key.Length - 1) throw new ArgumentException($"device grain key '{key}' is not '{{silo}}|{{device}}'.");
         return (SiloAddress.FromParsableString(key[..bar]), key[(bar + 1)..]);
     }

@@ -114,6 +114,84 @@ public sealed class DiscreteVae : Module<Tensor, Tensor>
         return new DvaeLoss(total, reconstruction.detach(), klPerCell.mean().detach(), mse, usage.detach());
     }
 
+    /// <summary>
+    /// The reconstruction loss of the decoder alone on the encoder's hard (argmax) codes, exactly what serving
+    /// decodes: the logit-Laplace negative log-likelihood, nats per pixel channel. The encoder runs without
+    /// gradient, so its codes (and every transformer trained on them) stay valid while the decoder learns to
+    /// read one-hot codes instead of the relaxed samples it saw in <see cref="Loss"/>.
+    /// </summary>
+    /// <remarks>Kl and Usage are reported for the encoder as it stands (constant when it is frozen).</remarks>
+    public DvaeLoss HardCodeLoss(Tensor images)              // (B, C, H, W) in [0, 1]
+    {
+        Tensor tokens, klPerCell, usage;
+        using (torch.no_grad())
+        {
+            var logQ = Logits(images).log_softmax(1);                                          // (B, K, h, w)
+            tokens = logQ.argmax(1);                                                           // (B, h, w)
+            klPerCell = (logQ.exp() * (logQ + Math.Log(Config.CodebookSize))).sum(1);          // (B, h, w)
+            usage = DvaeCodeUsage.Penalty(logQ);                                               // ()
+        }
+        var stats = decoder.ForwardTokens(tokens).chunk(2, 1);                                 // 2 × (B, C, H, W)
+        var (mu, logScale) = (stats[0], stats[1]);
+        var mapped = LogitLaplace.MapPixels(images);                                           // (B, C, H, W)
+        var reconstruction = LogitLaplace.NegativeLogLikelihood(mapped, mu, logScale).mean();  // ()
+        Tensor mse;
+        using (torch.no_grad())
+            mse = (LogitLaplace.Reconstruct(mu) - images).square().mean();                     // ()
+        return new DvaeLoss(reconstruction, reconstruction.detach(), klPerCell.mean(), mse, usage);
+    }
+
+    /// <summary>
+    /// Encoder and decoder together on hard codes: the decoder sees the one-hot argmax code (what serving decodes)
+    /// and the encoder gets the straight-through gradient through softmax(logits); optionally a cross-entropy pulls
+    /// each cell's posterior onto <paramref name="anchorTokens"/> (another encoder's codes, e.g. the model a
+    /// transformer was trained on), so that only the codes whose change pays for itself in reconstruction move.
+    /// </summary>
+    /// <param name="anchorTokens">(B, h, w) int64 codes to stay near, or null for none.</param>
+    /// <param name="anchorWeight">Weight of the anchor's cross-entropy (nats per cell) against the reconstruction (nats per pixel channel).</param>
+    /// <remarks>Kl reports KL(q ‖ uniform) per cell; Usage is the anchor agreement's complement (share of cells whose code differs from the anchor; 0 without one).</remarks>
+    public DvaeLoss StraightThroughLoss(Tensor images, Tensor? anchorTokens, double anchorWeight)
+    {
+        if (!(anchorWeight >= 0) || double.IsInfinity(anchorWeight))
+            throw new ArgumentOutOfRangeException(nameof(anchorWeight), anchorWeight, "anchorWeight must be a finite number ≥ 0.");
+        var logits = Logits(images);                                                          // (B, K, h, w)
+        var logQ = logits.log_softmax(1);                                                     // (B, K, h, w)
+        var soft = logQ.exp();                                                                // (B, K, h, w)
+        var tokens = logits.argmax(1);                                                        // (B, h, w)
+        var hard = torch.nn.functional.one_hot(tokens, Config.CodebookSize)                   // (B, h, w, K)
+            .permute(0, 3, 1, 2).to(soft.dtype);                                              // (B, K, h, w)
+        var codes = hard - soft.detach() + soft;                                              // (B, K, h, w) forward: hard; backward: soft
+        var stats = decoder.forward(codes).chunk(2, 1);                                       // 2 × (B, C, H, W)
+        var (mu, logScale) = (stats[0], stats[1]);
+        var mapped = LogitLaplace.MapPixels(images);                                          // (B, C, H, W)
+        var reconstruction = LogitLaplace.NegativeLogLikelihood(mapped, mu, logScale).mean(); // ()
+        var total = reconstruction;
+        Tensor changed;
+        if (anchorTokens is not null)
+        {
+            var anchorNll = -logQ.gather(1, anchorTokens.unsqueeze(1)).mean();                // () nats per cell
+            if (anchorWeight > 0) total = total + anchorWeight * anchorNll;
+            using (torch.no_grad()) changed = tokens.ne(anchorTokens).to(ScalarType.Float32).mean();
+        }
+        else
+        {
+            changed = torch.zeros(new long[0]);
+        }
+        Tensor mse, kl;
+        using (torch.no_grad())
+        {
+            mse = (LogitLaplace.Reconstruct(mu) - images).square().mean();                    // ()
+            kl = (soft * (logQ + Math.Log(Config.CodebookSize))).sum(1).mean();               // ()
+        }
+        return new DvaeLoss(total, reconstruction.detach(), kl, mse, changed);
+    }
+
+    /// <summary>Stops gradients into the encoder (decoder-only fine-tuning keeps its codes fixed).</summary>
+    public void FreezeEncoder()
+    {
+        foreach (var p in encoder.parameters()) p.requires_grad = false;
+    }
+
     void CheckImages(Tensor images)
     {
         var c = Config;

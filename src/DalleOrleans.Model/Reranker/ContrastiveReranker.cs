@@ -91,6 +91,28 @@ public sealed class ContrastiveReranker : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
+    /// <see cref="ContrastiveLoss"/> with one extra negative image per caption: each caption's softmax runs over the
+    /// batch's B images and the B <paramref name="negatives"/> (image i of which is caption i's own scene with one
+    /// named attribute changed); the image-to-caption direction stays over the B matching images.
+    /// </summary>
+    public Tensor ContrastiveLossWithNegatives(Tensor textTokens, Tensor images, Tensor negatives)   // (B, L), (B, C, H, W), (B, C, H, W)
+    {
+        if (textTokens.dim() != 2 || images.dim() != 4 || textTokens.shape[0] != images.shape[0] || !negatives.shape.SequenceEqual(images.shape))
+            throw new ArgumentException(
+                $"textTokens (B, L), images and negatives (B, C, H, W) must pair up row by row; got ({string.Join(", ", textTokens.shape)}), ({string.Join(", ", images.shape)}) and ({string.Join(", ", negatives.shape)}).",
+                nameof(textTokens));
+        long b = images.shape[0];
+        var logits = forward(textTokens, torch.cat([images, negatives], 0));   // (B, 2B) captions × (positives, negatives)
+        var same = textTokens.unsqueeze(1).eq(textTokens.unsqueeze(0))          // (B, B, L)
+            .all(-1).to(logits.dtype);                                          // (B, B)
+        var targets = same / same.sum(1, keepdim: true);                        // (B, B)
+        var paddedTargets = torch.cat([targets, torch.zeros_like(targets)], 1); // (B, 2B): negatives are never targets
+        var textToImage = -(paddedTargets * logits.log_softmax(1)).sum(1).mean();              // ()
+        var imageToText = -(targets * logits.narrow(1, 0, b).t().log_softmax(1)).sum(1).mean(); // ()
+        return (textToImage + imageToText) / 2.0;                               // ()
+    }
+
+    /// <summary>
     /// Cosine similarity of one caption with each of N images (no temperature): higher is a better match.
     /// </summary>
     public Tensor Score(Tensor textTokens, Tensor images)                     // (L) or (1, L) int64, (N, C, H, W)

@@ -9,7 +9,7 @@ namespace DalleOrleans.Model.Reranker;
 public sealed class TextBlock : Module<Tensor, Tensor, Tensor>
 {
     private readonly LayerNorm ln_1;
-    private readonly SelfAttention attn;
+    private readonly TextSelfAttention attn;
     private readonly LayerNorm ln_2;
     private readonly Linear mlp_fc;
     private readonly Linear mlp_proj;
@@ -17,7 +17,7 @@ public sealed class TextBlock : Module<Tensor, Tensor, Tensor>
     public TextBlock(string name, long width, long heads, long mlpWidth) : base(name)
     {
         ln_1 = nn.LayerNorm(width);
-        attn = new SelfAttention(nameof(attn), width, heads);
+        attn = new TextSelfAttention(nameof(attn), width, heads);
         ln_2 = nn.LayerNorm(width);
         mlp_fc = nn.Linear(width, mlpWidth);
         mlp_proj = nn.Linear(mlpWidth, width);

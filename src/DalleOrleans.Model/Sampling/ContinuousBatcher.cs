@@ -15,7 +15,7 @@ namespace DalleOrleans.Model.Sampling;
 /// </remarks>
 public sealed class ContinuousBatcher : IDisposable
 {
-    readonly TransformerPipeline _pipeline;
+    readonly ITokenPipeline _pipeline;
     readonly TransformerConfig _config;
     readonly Device _device;
     readonly List<CandidateStream> _active = new();
@@ -28,8 +28,8 @@ public sealed class ContinuousBatcher : IDisposable
     public ContinuousBatcher(DalleTransformer model, int maxRows, Device device)
         : this(new TransformerPipeline(model, CheckRows(maxRows), device)) { }
 
-    /// <summary>A batcher over a (possibly sharded) pipeline; the batcher owns and disposes it.</summary>
-    public ContinuousBatcher(TransformerPipeline pipeline)
+    /// <summary>A batcher over a (possibly sharded, possibly remote) pipeline; the batcher owns and disposes it.</summary>
+    public ContinuousBatcher(ITokenPipeline pipeline)
     {
         int maxRows = pipeline.Rows;
         _pipeline = pipeline;

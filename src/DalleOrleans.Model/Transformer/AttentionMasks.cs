@@ -11,9 +11,17 @@ namespace DalleOrleans.Model.Transformer;
 /// position L+1+k holds image token k (grid row k / G, column k % G).
 /// - Text queries (positions 0..L) are causal over text.
 /// - Image queries always see every text position, and image keys at or before them (causal) that the
-///   layer's kind allows: Dense — all; Row — same grid row; Column — same grid column;
-///   Conv — within the k×k neighbourhood. Every mask is a subset of the causal mask, so any mix of layer
-///   kinds is a valid autoregressive model, and incremental decoding sees exactly the same keys.
+///   layer's kind allows (q, k: image token indices of query and key, G the grid side):
+///   Dense — all;
+///   Row (the paper's) — a sliding window over the raster order: q − k ≤ G, i.e. the query's own token and the
+///     G before it, which reaches back into the row above as far as the cell above the token being predicted
+///     (ruDALL-E's get_row_mask: key k is hidden from queries at k + G + 1 and later);
+///   Column (the paper's) — q − k a multiple of G: the same grid column (ruDALL-E's get_col_mask);
+///   Conv (the paper's) — the k×k neighbourhood of the query's cell on the grid, |Δrow| ≤ k/2 and |Δcol| ≤ k/2
+///     (ruDALL-E's get_conv_mask without its modulo wrap-around, which lets a cell in column 0 see column G−1);
+///   AxialRow — same grid row only (DALLE-pytorch's axial row; what shapes-v1 was trained with).
+///   Every mask is a subset of the causal mask, so any mix of layer kinds is a valid autoregressive model,
+///   and incremental decoding sees exactly the same keys.
 /// </remarks>
 public static class AttentionMasks
 {
@@ -30,7 +38,8 @@ public static class AttentionMasks
         return kind switch
         {
             AttentionKind.Dense => true,
-            AttentionKind.Row => qr == kr,
+            AttentionKind.Row => qi - ki <= G,
+            AttentionKind.AxialRow => qr == kr,
             AttentionKind.Column => qc == kc,
             AttentionKind.Conv => Math.Abs(qr - kr) <= r && Math.Abs(qc - kc) <= r,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown attention kind"),

@@ -148,27 +148,41 @@ public sealed class DalleTransformer : Module
     }
 
     // ---- incremental decoding: prefill the text, then one image token per step ----
+    // Two entry points, each over a contiguous layer range [from, to) so that a whole model, an in-process pipeline
+    // and a shard grain on another silo all run the same code: the range that starts at layer 0 also embeds its
+    // input ids, the range that ends at the last layer also applies the final norm and the image head.
 
-    /// <summary>Embeds the text prefix (positions 0..L) of rows about to be prefilled.</summary>
+    /// <summary>Embeds the text prefix (positions 0..L) of rows about to be prefilled (also the recompute baseline's start).</summary>
     public Tensor EmbedPrefix(Tensor textTokens) => EmbedText(textTokens);
 
     /// <summary>Final norm and image head on the last position of a prefix: logits for image token 0, (B, K).</summary>
     public Tensor PrefixLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.select(1, h.shape[1] - 1).to(OutputDevice)));
 
     /// <summary>
-    /// Runs the text through every layer, writing keys and values into <paramref name="slots"/> of the cache,
-    /// and returns the logits of the first image token, (b, K).
+    /// Prefills layers [from, to) for new rows, writing their keys and values into <paramref name="slots"/> of the
+    /// cache. Input: text ids (b, L) when <paramref name="from"/> is 0, else the hidden state (b, L+1, C). Output: the
+    /// logits of image token 0 (b, K) when <paramref name="to"/> is the last layer, else the hidden state.
     /// </summary>
-    public Tensor Prefill(Tensor textTokens, KvCache cache, Tensor slots) =>
-        PrefixLogits(RunLayers(EmbedPrefix(textTokens), 0, Config.Layers, cache, slots));
-
-    /// <summary>Embeds the image tokens fed at a decode step; row b holds image token positions[b] − L − 1.</summary>
-    public Tensor EmbedStep(Tensor imageTokens, StepPositions positions) =>
-        EmbedImage(imageTokens.view(-1, 1), positions.GridIndex);            // (B, 1, C)
-
-    /// <summary>Layers [from, to) for one decode step of rows 0..B−1 of the cache.</summary>
-    public Tensor StepLayers(Tensor h, StepPositions positions, KvCache cache, int from, int to)
+    public Tensor Prefill(Tensor input, int from, int to, KvCache cache, Tensor slots)
     {
+        CheckRange(from, to);
+        var h = from == 0 ? EmbedPrefix(input) : input;
+        h = RunLayers(h, from, to, cache, slots);
+        return to == Config.Layers ? PrefixLogits(h) : h;
+    }
+
+    /// <summary>Every layer: text ids (b, L) → logits of the first image token (b, K).</summary>
+    public Tensor Prefill(Tensor textTokens, KvCache cache, Tensor slots) => Prefill(textTokens, 0, Config.Layers, cache, slots);
+
+    /// <summary>
+    /// One decode step through layers [from, to) for rows 0..B−1 of the cache, row b at its own position. Input: the
+    /// image tokens fed (B) when <paramref name="from"/> is 0, else the hidden state (B, 1, C). Output: logits of each
+    /// row's next image token (B, K) when <paramref name="to"/> is the last layer, else the hidden state.
+    /// </summary>
+    public Tensor DecodeStep(Tensor input, StepPositions positions, KvCache cache, int from, int to)
+    {
+        CheckRange(from, to);
+        var h = from == 0 ? EmbedImage(input.view(-1, 1), positions.GridIndex) : input;    // (B, 1, C)
         var maskRows = new Dictionary<AttentionKind, Tensor>();
         for (int i = from; i < to; i++)
         {
@@ -177,16 +191,16 @@ public sealed class DalleTransformer : Module
                 maskRows[kind] = rows = positions.MaskRows(Mask(kind, h.device));
             h = blocks[i].Step(h, cache, i, positions.WriteIndex, rows, positions.KeyLength);
         }
-        return h;
+        return to == Config.Layers ? imageHead.forward(lnFinal.forward(h.squeeze(1).to(OutputDevice))) : h;
     }
 
-    /// <summary>Final norm and image head for a decode step: (B, K).</summary>
-    public Tensor StepLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.squeeze(1).to(OutputDevice)));
-
-    /// <summary>
-    /// One decode step: row b of the cache feeds image token <paramref name="imageTokens"/>[b] at its own
-    /// position and gets the logits of the next image token, (B, K).
-    /// </summary>
+    /// <summary>Every layer: image tokens (B) → logits of each row's next image token (B, K).</summary>
     public Tensor DecodeStep(Tensor imageTokens, StepPositions positions, KvCache cache) =>
-        StepLogits(StepLayers(EmbedStep(imageTokens, positions), positions, cache, 0, Config.Layers));
+        DecodeStep(imageTokens, positions, cache, 0, Config.Layers);
+
+    void CheckRange(int from, int to)
+    {
+        if (from < 0 || to > Config.Layers || from >= to)
+            throw new ArgumentOutOfRangeException(nameof(from), $"layers {from}..{to - 1} are not a range of the model's {Config.Layers} layers.");
+    }
 }

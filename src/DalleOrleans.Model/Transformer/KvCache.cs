@@ -40,7 +40,6 @@ public sealed class KvCache : IDisposable
         }
     }
 
-    public bool HoldsLayer(int layer) => layer >= FirstLayer && layer < FirstLayer + LayerCount;
     public Tensor Keys(int layer) => _keys[layer - FirstLayer];     // (S, H, T, Dh)
     public Tensor Values(int layer) => _values[layer - FirstLayer]; // (S, H, T, Dh)
 

@@ -3,7 +3,12 @@ using System.Text.Json.Serialization;
 namespace DalleOrleans.Model.Transformer;
 
 /// <summary>The attention pattern an image query uses in one layer (text queries are always causal).</summary>
-public enum AttentionKind { Dense, Row, Column, Conv }
+/// <remarks>
+/// Row, Column and Conv are the paper's masks (Ramesh et al. 2021, figure 11, after the Sparse Transformer's
+/// strided pattern, as ruDALL-E builds them); AxialRow is DALLE-pytorch's axial row (same grid row only), which
+/// shapes-v1 was trained with. See <see cref="AttentionMasks"/> for the exact definitions.
+/// </remarks>
+public enum AttentionKind { Dense, Row, Column, Conv, AxialRow }
 
 /// <summary>
 /// Sizes of the decoder-only transformer. Every size is configuration, so the same code runs the shipped

@@ -7,7 +7,7 @@ namespace DalleOrleans.Model.Transformer;
 /// own KV cache. The hidden state moves from shard to shard; one shard holding every layer is the default.
 /// The arithmetic is the same however the layers are split, so the same seed gives the same tokens.
 /// </summary>
-public sealed class TransformerPipeline : IDisposable
+public sealed class TransformerPipeline : ITokenPipeline
 {
     readonly DalleTransformer _model;
     readonly (LayerRange Range, Device Device, KvCache Cache)[] _shards;
@@ -58,10 +58,10 @@ public sealed class TransformerPipeline : IDisposable
     /// <summary>Runs the text of new rows through every shard into their cache <paramref name="slots"/>; logits of image token 0, (b, K).</summary>
     public Tensor Prefill(Tensor textTokens, Tensor slots)
     {
-        var h = _model.EmbedPrefix(textTokens.to(InputDevice));
+        var h = textTokens;
         foreach (var (range, device, cache) in _shards)
-            h = _model.RunLayers(h.to(device), range.First, range.End, cache, slots.to(device));
-        return _model.PrefixLogits(h);
+            h = _model.Prefill(h.to(device), range.First, range.End, cache, slots.to(device));
+        return h;
     }
 
     /// <summary>One decode step for rows 0..B−1, each at its own position; logits of each row's next image token, (B, K).</summary>
@@ -74,10 +74,10 @@ public sealed class TransformerPipeline : IDisposable
             if (!onDevice.TryGetValue(key, out var p)) onDevice[key] = p = new StepPositions(Config, positions, device);
             return p;
         }
-        var h = _model.EmbedStep(imageTokens.to(InputDevice), At(InputDevice));
+        var h = imageTokens;
         foreach (var (range, device, cache) in _shards)
-            h = _model.StepLayers(h.to(device), At(device), cache, range.First, range.End);
-        return _model.StepLogits(h);
+            h = _model.DecodeStep(h.to(device), At(device), cache, range.First, range.End);
+        return h;
     }
 
     /// <summary>Moves one stream's cached keys and values between slots on every shard.</summary>

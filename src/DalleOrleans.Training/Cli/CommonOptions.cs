@@ -17,7 +17,7 @@ public static class CommonOptions
 
     public static Option<string?> Config() => new("--config")
     {
-        Description = "Model config JSON for a new run (default: the shipped shapes-v1 sizes); an existing run keeps its config.json.",
+        Description = "Model config JSON for a new run (default: the shipped model's sizes, ShippedConfig); an existing run keeps its config.json.",
     };
 
     public static Option<ProgressMode> Progress() => new("--progress")

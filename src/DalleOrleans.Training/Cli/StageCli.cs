@@ -17,6 +17,13 @@ public static class StageCli
         var lr = new Option<double?>("--lr") { Description = $"Peak learning rate (default {plan.LearningRate})." };
         var klWeight = new Option<double?>("--kl-weight") { Description = $"dVAE only: final KL weight β (default {ShippedConfig.Plan(StageKind.Dvae).KlWeight})." };
         var usageWeight = new Option<double?>("--usage-weight") { Description = $"dVAE only: weight of the code-usage term (default {ShippedConfig.Plan(StageKind.Dvae).UsageWeight})." };
+        var decoderOnly = new Option<bool?>("--decoder-only") { Description = "dVAE only: freeze the encoder (its codes stay valid) and train the decoder on its hard argmax codes." };
+        var straightThrough = new Option<bool?>("--straight-through") { Description = "dVAE only: train encoder and decoder on hard argmax codes (straight-through gradient)." };
+        var anchor = new Option<string?>("--anchor") { Description = "dVAE only, with --straight-through: a model or run folder whose dvae's codes the encoder is pulled towards (keeps a transformer's tokens mostly valid)." };
+        var anchorWeight = new Option<double?>("--anchor-weight") { Description = "dVAE only: weight of the pull towards the --anchor codes (cross-entropy, nats per cell)." };
+        var hardNegatives = new Option<bool?>("--hard-negatives") { Description = "Reranker only: each caption also scores its own scene with the kind or a named colour swapped." };
+        var decodedImages = new Option<bool?>("--decoded-images") { Description = "Reranker only: train on images passed through the run's dVAE (needs <run>/dvae.safetensors)." };
+        var init = new Option<string?>("--init") { Description = "Warm start a new stage from <folder>/<stage>.safetensors (a model folder such as models/shapes-v2, or a run folder); ignored when resuming." };
         var seed = CommonOptions.Seed("Seed of the data stream and the initial weights (a resumed stage keeps its own).");
         var config = CommonOptions.Config();
         var checkpointEvery = new Option<double>("--checkpoint-every-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };
@@ -36,9 +43,10 @@ public static class StageCli
 
         var command = new Command(stage.FileStem(), Description(stage))
         {
-            run, steps, batch, lr, seed, config, checkpointEvery, samplesEvery, vocabCaptions, progress, logEvery, device, threads,
+            run, steps, batch, lr, init, seed, config, checkpointEvery, samplesEvery, vocabCaptions, progress, logEvery, device, threads,
         };
-        if (stage == StageKind.Dvae) { command.Options.Add(klWeight); command.Options.Add(usageWeight); }
+        if (stage == StageKind.Dvae) { command.Options.Add(klWeight); command.Options.Add(usageWeight); command.Options.Add(decoderOnly); command.Options.Add(straightThrough); command.Options.Add(anchor); command.Options.Add(anchorWeight); }
+        if (stage == StageKind.Reranker) { command.Options.Add(hardNegatives); command.Options.Add(decodedImages); }
         command.SetAction(parse => StageCommand.Run(stage, new StageOptions
         {
             Run = parse.GetValue(run)!,
@@ -47,6 +55,13 @@ public static class StageCli
             LearningRate = parse.GetValue(lr),
             KlWeight = stage == StageKind.Dvae ? parse.GetValue(klWeight) : null,
             UsageWeight = stage == StageKind.Dvae ? parse.GetValue(usageWeight) : null,
+            DecoderOnly = stage == StageKind.Dvae ? parse.GetValue(decoderOnly) : null,
+            StraightThrough = stage == StageKind.Dvae ? parse.GetValue(straightThrough) : null,
+            Anchor = stage == StageKind.Dvae ? parse.GetValue(anchor) : null,
+            AnchorWeight = stage == StageKind.Dvae ? parse.GetValue(anchorWeight) : null,
+            HardNegatives = stage == StageKind.Reranker ? parse.GetValue(hardNegatives) : null,
+            DecodedImages = stage == StageKind.Reranker ? parse.GetValue(decodedImages) : null,
+            Init = parse.GetValue(init),
             Seed = parse.GetValue(seed),
             ConfigFile = parse.GetValue(config),
             CheckpointEveryMinutes = parse.GetValue(checkpointEvery),

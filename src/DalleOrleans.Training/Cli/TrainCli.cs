@@ -10,7 +10,7 @@ namespace DalleOrleans.Training.Cli;
 /// </summary>
 public static class TrainCli
 {
-    public static RootCommand Build(TextWriter output, TextWriter error) => new("DALL·E shapes model: train (dvae → transformer → reranker), package, sample and evaluate.")
+    public static RootCommand Build(TextWriter output, TextWriter error) => new("DALL·E shapes model: train (dvae → transformer → reranker), package, sample, evaluate and render ground truth.")
     {
         VocabCli.Create(output, error),
         StageCli.Create(StageKind.Dvae, output, error),
@@ -19,6 +19,7 @@ public static class TrainCli
         PackageCli.Create(output, error),
         SampleCli.Create(output, error),
         EvalCli.Create(output, error),
+        RenderCli.Create(output, error),
         BenchCli.Create(output, error),
     };
 

@@ -38,7 +38,12 @@ public static class EvalCommand
         output.WriteLine();
         output.Write(EvaluationReport.AccuracyTable(result));
         output.WriteLine();
-        foreach (var p in result.Psnr) output.WriteLine($"dVAE PSNR ({p.Split}): {p.MeanDb:F2} dB mean over {p.Images} fresh images (worst {p.MinDb:F2} dB; {p.CodesUsed} codes used)");
+        foreach (var p in result.Psnr)
+            output.WriteLine($"dVAE PSNR ({p.Split}): {p.MeanDb:F2} dB mean over {p.Images} fresh images (worst {p.MinDb:F2} dB; {p.CodesUsed} codes used; " +
+                             $"worst flat-region colour error {p.WorstColorLevels:F1}/255; {100 * p.FlatPixelsOff:F2} % of flat pixels > 24/255 off)");
+        foreach (var split in new[] { Shapes.Split.Train, Shapes.Split.HeldOut })
+            output.WriteLine($"{split}: judge on true renders {result.OutcomePercent(split, o => o.TrueRenderMatch):F1} %, ceiling {result.OutcomePercent(split, o => o.RoundTripMatch):F1} %, " +
+                             $"best-of-{options.Candidates} {result.OutcomePercent(split, o => o.BestOfN):F1} %, named-colour pixel share of top-1 {result.MeanColorShare(split, o => o.Top1ColorShare):F1} %");
         output.WriteLine($"reranking gain over a random candidate: {result.RerankingGainPoints():+0.0;-0.0;0.0} points (full match)");
         output.WriteLine($"report → {Path.GetFullPath(options.ReportPath)}");
         return ExitCodes.Ok;

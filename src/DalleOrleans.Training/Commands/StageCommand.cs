@@ -52,10 +52,21 @@ public static class StageCommand
         }
 
         using var trainer = StageTrainers.Create(stage, context, output);
+        string? initPath = saved is null && options.Init is not null ? Path.Combine(Path.GetFullPath(options.Init), $"{stem}.safetensors") : null;
+        if (initPath is not null)
+        {
+            if (!File.Exists(initPath))
+            {
+                error.WriteLine($"error: --init '{options.Init}' holds no {stem}.safetensors; give a model or run folder with this stage's weights.");
+                return ExitCodes.Usage;
+            }
+            Model.Checkpoints.CheckpointIO.LoadStrict(trainer.Module, initPath);
+            output.WriteLine($"{stem}: warm start from {initPath}");
+        }
         var state = saved is null
             ? new StageState { Stage = stem, Plan = context.Plan, Seed = context.Seed }
             : StageCheckpoint.Restore(run, stage, saved, trainer.Module, trainer.Optimizer, output) with { Plan = context.Plan };
-        state = state with { Sessions = [.. state.Sessions, SessionLine(state.Step, options)] };
+        state = state with { Sessions = [.. state.Sessions, SessionLine(state.Step, options) + (initPath is null ? "" : $", warm start from {initPath}")] };
 
         using var ownStop = stop is null ? new StopSignal() : null;
         var signal = stop ?? ownStop!;

@@ -32,6 +32,12 @@ public static class TrainingRecord
         foreach (var (stage, state) in states.OrderBy(kv => kv.Key))
         {
             string kl = stage == StageKind.Dvae ? string.Create(ci, $" --kl-weight {state.Plan.KlWeight} --usage-weight {state.Plan.UsageWeight}") : "";
+            // The plan's switches, so that the line reproduces a fine-tune too (a warm start's --init is in the session lines).
+            var plan = state.Plan;
+            if (plan.DecoderOnly) kl += " --decoder-only true";
+            if (plan.StraightThrough) kl += string.Create(ci, $" --straight-through true{(plan.Anchor is null ? "" : $" --anchor {plan.Anchor} --anchor-weight {plan.AnchorWeight}")}");
+            if (plan.HardNegatives) kl += " --hard-negatives true";
+            if (plan.DecodedImages) kl += " --decoded-images true";
             md.AppendLine(string.Create(ci, $"dotnet run -c Release --project src/DalleOrleans.Training -- {stage.FileStem()} --run $RUN ") +
                           string.Create(ci, $"--steps {state.Plan.Steps} --batch {state.Plan.Batch} --lr {state.Plan.LearningRate} --seed {state.Seed}{kl}"));
         }

@@ -7,7 +7,8 @@ namespace DalleOrleans.Training.Data;
 /// <summary>What a <see cref="BatchProducer"/> draws.</summary>
 /// <param name="Tokenizer">Encodes captions into <see cref="TrainingBatch.Text"/>; null when the stage reads images only.</param>
 /// <param name="CaptionDropout">Share of captions replaced by the empty caption (all PAD).</param>
-public sealed record BatchSpec(int Seed, Split Split, int BatchSize, TextTokenizer? Tokenizer = null, double CaptionDropout = 0, int Capacity = 4);
+/// <param name="HardNegatives">Also render each sample's hard negative (<see cref="HardNegative"/>) into <see cref="TrainingBatch.NegativeRgb"/>.</param>
+public sealed record BatchSpec(int Seed, Split Split, int BatchSize, TextTokenizer? Tokenizer = null, double CaptionDropout = 0, int Capacity = 4, bool HardNegatives = false);
 
 /// <summary>
 /// Renders batches on a background thread into a small bounded queue, so the training thread only does
@@ -72,18 +73,21 @@ public sealed class BatchProducer : IDisposable
         var rgb = new byte[b * ShapeRenderer.ByteCount];
         var text = new long[b * textLength];
         var captions = new string[b];
+        var negatives = _spec.HardNegatives ? new byte[b * ShapeRenderer.ByteCount] : null;
         for (int i = 0; i < b; i++)
         {
             samples.MoveNext();
             var sample = samples.Current;
             renderer.RenderInto(sample.Scene, rgb.AsSpan(i * ShapeRenderer.ByteCount, ShapeRenderer.ByteCount));
+            if (negatives is not null)
+                renderer.RenderInto(HardNegative.Swap(sample, dropout, _spec.Split), negatives.AsSpan(i * ShapeRenderer.ByteCount, ShapeRenderer.ByteCount));
             // The empty caption stays all PAD (zeros): the unconditional input classifier-free guidance uses.
             bool drop = _spec.CaptionDropout > 0 && dropout.NextDouble() < _spec.CaptionDropout;
             captions[i] = drop ? "" : sample.Caption;
             if (_spec.Tokenizer is not null && !drop)
                 _spec.Tokenizer.EncodePadded(sample.Caption).CopyTo(text, i * textLength);
         }
-        return new TrainingBatch(b, side, rgb, textLength, text, captions);
+        return new TrainingBatch(b, side, rgb, textLength, text, captions, negatives);
     }
 
     public void Dispose()

@@ -7,4 +7,5 @@ namespace DalleOrleans.Training.Data;
 /// <param name="Rgb">Size images of ImageSide² pixels, row-major HWC RGB bytes, back to back.</param>
 /// <param name="Text">Size rows of TextLength compact token ids (PAD = 0), or empty when the stage reads no text.</param>
 /// <param name="Captions">The captions as drawn ("" where caption dropout replaced one by the empty caption).</param>
-public sealed record TrainingBatch(int Size, int ImageSide, byte[] Rgb, int TextLength, long[] Text, string[] Captions);
+/// <param name="NegativeRgb">With <see cref="BatchSpec.HardNegatives"/>: per sample, its scene with the kind or a named colour swapped (<see cref="Shapes.HardNegative"/>); else null.</param>
+public sealed record TrainingBatch(int Size, int ImageSide, byte[] Rgb, int TextLength, long[] Text, string[] Captions, byte[]? NegativeRgb = null);

@@ -9,6 +9,23 @@ public sealed record EvaluationResult(
     IReadOnlyList<PsnrMeasurement.Result> Psnr,
     TimeSpan Elapsed)
 {
+    /// <summary>Per caption: the ceiling, best-of-N, the top-1's kind and the colour shares (<see cref="CaptionOutcome"/>).</summary>
+    public IReadOnlyList<CaptionOutcome> Outcomes { get; init; } = [];
+
+    /// <summary>Percent of <paramref name="split"/>'s captions for which <paramref name="test"/> holds.</summary>
+    public double OutcomePercent(Split split, Func<CaptionOutcome, bool> test)
+    {
+        var list = Outcomes.Where(o => o.Split == split).ToList();
+        return list.Count == 0 ? 0 : 100.0 * list.Count(test) / list.Count;
+    }
+
+    /// <summary>Mean named-colour share (percent) of the chosen images over the captions that name both colours; null when none do.</summary>
+    public double? MeanColorShare(Split? split, Func<CaptionOutcome, double?> share)
+    {
+        var values = Outcomes.Where(o => split is null || o.Split == split).Select(share).Where(v => v is not null).Select(v => v!.Value).ToList();
+        return values.Count == 0 ? null : 100.0 * values.Average();
+    }
+
     public AttributeTally Tally(Split split, CandidatePick pick)
     {
         var tally = new AttributeTally();

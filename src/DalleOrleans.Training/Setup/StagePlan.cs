@@ -13,6 +13,12 @@ namespace DalleOrleans.Training.Setup;
 /// <param name="CaptionDropout">Share of captions replaced by the empty caption (transformer: the unconditional model for guidance).</param>
 /// <param name="KlWeight">dVAE only: the final KL weight β of its annealing schedule.</param>
 /// <param name="UsageWeight">dVAE only: weight of the code-usage term that keeps the codebook from collapsing.</param>
+/// <param name="HardNegatives">Reranker only: each caption also scores its scene with the kind or a named colour swapped, as an extra negative.</param>
+/// <param name="DecodedImages">Reranker only: train on images passed through the run's dVAE (encode, decode), which look like what it ranks when serving.</param>
+/// <param name="StraightThrough">dVAE only: train encoder and decoder on hard argmax codes with the straight-through gradient (<see cref="Model.Dvae.DiscreteVae.StraightThroughLoss"/>).</param>
+/// <param name="Anchor">dVAE only, with StraightThrough: a model or run folder whose dvae.safetensors gives the codes to stay near.</param>
+/// <param name="AnchorWeight">dVAE only: weight of the anchor's cross-entropy.</param>
+/// <param name="DecoderOnly">dVAE only: freeze the encoder and train the decoder on its hard (argmax) codes (<see cref="Model.Dvae.DiscreteVae.HardCodeLoss"/>).</param>
 public sealed record StagePlan(
     long Steps,
     int Batch,
@@ -22,7 +28,13 @@ public sealed record StagePlan(
     double WeightDecay = 0.0,
     double CaptionDropout = 0.0,
     double KlWeight = 0.0,
-    double UsageWeight = 0.0)
+    double UsageWeight = 0.0,
+    bool DecoderOnly = false,
+    bool HardNegatives = false,
+    bool DecodedImages = false,
+    bool StraightThrough = false,
+    string? Anchor = null,
+    double AnchorWeight = 0.0)
 {
     public const long MaxSteps = 100_000_000;
     public const int MaxBatch = 4096;
@@ -39,6 +51,8 @@ public sealed record StagePlan(
         if (!(WeightDecay is >= 0 and < 1)) throw new ArgumentException($"weight decay is {WeightDecay}; it must be in [0, 1).", "weightDecay");
         if (!(CaptionDropout is >= 0 and < 1)) throw new ArgumentException($"caption dropout is {CaptionDropout}; it must be in [0, 1).", "captionDropout");
         if (!double.IsFinite(KlWeight) || KlWeight < 0 || KlWeight > 1000) throw new ArgumentException($"--kl-weight is {KlWeight}; it must be in [0, 1000].", "kl-weight");
+        if (!double.IsFinite(AnchorWeight) || AnchorWeight < 0 || AnchorWeight > 1000) throw new ArgumentException($"--anchor-weight is {AnchorWeight}; it must be in [0, 1000].", "anchor-weight");
+        if (DecoderOnly && StraightThrough) throw new ArgumentException("--decoder-only and --straight-through exclude each other: the first freezes the encoder, the second trains it.", "straight-through");
         if (!double.IsFinite(UsageWeight) || UsageWeight < 0 || UsageWeight > 1000) throw new ArgumentException($"--usage-weight is {UsageWeight}; it must be in [0, 1000].", "usage-weight");
     }
 }

@@ -21,14 +21,30 @@ public sealed class DvaeTrainer : IStageTrainer
     readonly DvaeSchedule _schedule;
     readonly Device _device;
     readonly byte[] _previewRgb;
+    readonly bool _decoderOnly;
+    readonly DiscreteVae? _anchor;
+    readonly double _anchorWeight;
+
+    readonly StageContext _context;
 
     public DvaeTrainer(StageContext context)
     {
+        _context = context;
         _device = context.Device;
         _vae = new DiscreteVae(context.Config.Dvae);
         _vae.to(_device).train();
         _schedule = Setup.ShippedConfig.DvaeSchedule(context.Plan);
         _schedule.Validate();
+        _decoderOnly = context.Plan.DecoderOnly;
+        if (_decoderOnly) _vae.FreezeEncoder();   // before the optimiser: it takes only parameters that need gradients
+        _anchorWeight = context.Plan.AnchorWeight;
+        if (context.Plan.StraightThrough && context.Plan.Anchor is { } anchorFolder)
+        {
+            _anchor = new DiscreteVae(context.Config.Dvae);
+            Model.Checkpoints.CheckpointIO.LoadStrict(_anchor, Path.Combine(anchorFolder, "dvae.safetensors"));
+            _anchor.to(_device).eval();
+            foreach (var p in _anchor.parameters()) p.requires_grad = false;
+        }
         // The paper's dVAE optimiser: AdamW with β = (0.9, 0.999).
         _optimizer = Optimizers.AdamW(_vae, context.Plan, beta1: 0.9, beta2: 0.999);
         _previewRgb = PreviewImages.Render(DataSeeds.Held(context.Seed, purpose: 0), PreviewCount).Rgb;
@@ -45,7 +61,16 @@ public sealed class DvaeTrainer : IStageTrainer
         var images = ImageTensors.FromRgb(batch.Rgb, batch.Size, batch.ImageSide, _device);   // (B, 3, H, W)
 
         _optimizer.zero_grad();
-        var loss = _vae.Loss(images, tau, beta, usageWeight: _schedule.CodeUsageWeight);
+        DvaeLoss loss;
+        if (_decoderOnly) loss = _vae.HardCodeLoss(images);
+        else if (_context.Plan.StraightThrough)
+        {
+            Tensor? anchorTokens = null;
+            if (_anchor is not null)
+                using (no_grad()) anchorTokens = _anchor.Encode(images);                       // (B, h, w)
+            loss = _vae.StraightThroughLoss(images, anchorTokens, _anchorWeight);
+        }
+        else loss = _vae.Loss(images, tau, beta, usageWeight: _schedule.CodeUsageWeight);
         loss.Total.backward();
         _optimizer.step();
 
@@ -55,7 +80,8 @@ public sealed class DvaeTrainer : IStageTrainer
             new("loss", loss.Total.item<float>()),
             new("recon", loss.Reconstruction.item<float>()),
             new("kl", loss.Kl.item<float>()),
-            new("usage", loss.Usage.item<float>()),
+            // In straight-through mode the slot holds the share of cells whose code differs from the anchor's.
+            new(_context.Plan.StraightThrough ? "changed" : "usage", loss.Usage.item<float>()),
             new("psnr", -10 * Math.Log10(Math.Max(mse, 1e-10))),
             new("tau", tau),
             new("beta", beta),
@@ -84,5 +110,6 @@ public sealed class DvaeTrainer : IStageTrainer
     {
         _optimizer.Dispose();
         _vae.Dispose();
+        _anchor?.Dispose();
     }
 }

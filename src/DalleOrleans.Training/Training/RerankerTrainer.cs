@@ -1,3 +1,5 @@
+using DalleOrleans.Model.Checkpoints;
+using DalleOrleans.Model.Dvae;
 using DalleOrleans.Model.Imaging;
 using DalleOrleans.Model.Reranker;
 using DalleOrleans.Training.Checkpointing;
@@ -11,8 +13,15 @@ namespace DalleOrleans.Training.Training;
 
 /// <summary>
 /// Stage three: the contrastive reranker on (caption, rendered image) batches with the symmetric InfoNCE
-/// loss. It never needs the other two models, but runs last as in the paper's pipeline.
+/// loss. By default it never needs the other two models, but runs last as in the paper's pipeline.
 /// </summary>
+/// <remarks>
+/// Two plan switches bring its training closer to what it ranks when serving (issue #16: at guidance 2 a random
+/// candidate beat its top-1): <see cref="Setup.StagePlan.DecodedImages"/> passes every image through the run's
+/// frozen dVAE (encode to hard codes, decode), so it learns on the decoder's rendering rather than clean
+/// renders; <see cref="Setup.StagePlan.HardNegatives"/> adds, per caption, its own scene with the kind or a named
+/// colour swapped as an extra negative, the distinctions the generator gets wrong.
+/// </remarks>
 public sealed class RerankerTrainer : IStageTrainer
 {
     const int PreviewPool = 32, PreviewTop = 4, AccuracyEvery = 10;
@@ -20,10 +29,21 @@ public sealed class RerankerTrainer : IStageTrainer
     readonly AdamW _optimizer;
     readonly StageContext _context;
     readonly byte[] _poolRgb;
+    readonly DiscreteVae? _dvae;
 
     public RerankerTrainer(StageContext context)
     {
         _context = context;
+        if (context.Plan.DecodedImages)
+        {
+            string path = context.Run.WeightsPath(Setup.StageKind.Dvae);
+            if (!File.Exists(path))
+                throw new InvalidOperationException($"--decoded-images trains on dVAE round trips, but {path} does not exist; run `dalle-train dvae` first.");
+            _dvae = new DiscreteVae(context.Config.Dvae);
+            CheckpointIO.LoadStrict(_dvae, path);
+            _dvae.to(context.Device).eval();
+            foreach (var p in _dvae.parameters()) p.requires_grad = false;
+        }
         _reranker = new ContrastiveReranker(context.Config.Reranker);
         _reranker.to(context.Device).train();
         _optimizer = Optimizers.AdamW(_reranker, context.Plan);
@@ -38,11 +58,13 @@ public sealed class RerankerTrainer : IStageTrainer
     {
         double lr = LearningRate.WarmupCosine(_context.Plan, step);
         LearningRate.Apply(_optimizer, lr);
-        var images = ImageTensors.FromRgb(batch.Rgb, batch.Size, batch.ImageSide, _context.Device);          // (B, 3, H, W)
+        var images = Prepare(batch.Rgb, batch);                                                               // (B, 3, H, W)
         var text = tensor(batch.Text, new long[] { batch.Size, batch.TextLength }, device: _context.Device);  // (B, L)
 
         _optimizer.zero_grad();
-        var loss = _reranker.ContrastiveLoss(text, images);
+        var loss = batch.NegativeRgb is { } negativeRgb
+            ? _reranker.ContrastiveLossWithNegatives(text, images, Prepare(negativeRgb, batch))
+            : _reranker.ContrastiveLoss(text, images);
         loss.backward();
         Optimizers.ClipGradients(_reranker, 1.0);
         _optimizer.step();
@@ -51,6 +73,15 @@ public sealed class RerankerTrainer : IStageTrainer
         // In-batch retrieval accuracy costs a second forward pass, so it is measured now and then.
         if (step % AccuracyEvery == 0) metrics.Add(new("acc", RetrievalAccuracy(text, images)));
         return metrics;
+    }
+
+    /// <summary>The batch's images as a tensor, through the dVAE's hard codes when the plan asks for decoded images.</summary>
+    Tensor Prepare(byte[] rgb, TrainingBatch batch)
+    {
+        var images = ImageTensors.FromRgb(rgb, batch.Size, batch.ImageSide, _context.Device);   // (B, 3, H, W)
+        if (_dvae is null) return images;
+        using var noGrad = no_grad();
+        return _dvae.Decode(_dvae.Encode(images));                                              // (B, 3, H, W)
     }
 
     /// <summary>Share of captions whose best-scoring image in the batch carries the same caption tokens.</summary>
@@ -84,5 +115,6 @@ public sealed class RerankerTrainer : IStageTrainer
     {
         _optimizer.Dispose();
         _reranker.Dispose();
+        _dvae?.Dispose();
     }
 }

@@ -43,7 +43,7 @@ public sealed class StageLoop
         // Resumed runs draw a fresh stream (and torch seed) for the steps still to come.
         manual_seed(_context.Seed + startStep);
         var spec = new BatchSpec(DataSeeds.Training(_context.Seed, _stage, startStep), Split.Train, plan.Batch,
-            _trainer.ReadsText ? _context.Tokenizer : null, plan.CaptionDropout);
+            _trainer.ReadsText ? _context.Tokenizer : null, plan.CaptionDropout, HardNegatives: plan.HardNegatives);
         using var producer = new BatchProducer(spec);
         progress.Message(startStep == 0
             ? $"{_stage.FileStem()}: training {plan.Steps} steps of {plan.Batch} in {run.Root}"

@@ -17,6 +17,20 @@ public sealed record StageOptions
     public double? KlWeight { get; init; }
     /// <summary>dVAE only: the weight of the code-usage term.</summary>
     public double? UsageWeight { get; init; }
+    /// <summary>dVAE only: freeze the encoder and fine-tune the decoder on hard codes.</summary>
+    public bool? DecoderOnly { get; init; }
+    /// <summary>dVAE only: encoder and decoder on hard codes, straight-through.</summary>
+    public bool? StraightThrough { get; init; }
+    /// <summary>dVAE only: folder whose dvae.safetensors gives the codes to stay near.</summary>
+    public string? Anchor { get; init; }
+    /// <summary>dVAE only: weight of the anchor's cross-entropy.</summary>
+    public double? AnchorWeight { get; init; }
+    /// <summary>Reranker only: add a hard negative per caption.</summary>
+    public bool? HardNegatives { get; init; }
+    /// <summary>Reranker only: train on dVAE round trips of the rendered images.</summary>
+    public bool? DecodedImages { get; init; }
+    /// <summary>Warm start: a model or run folder whose &lt;stage&gt;.safetensors a new stage starts from (ignored when resuming).</summary>
+    public string? Init { get; init; }
     public int Seed { get; init; }
     public string? ConfigFile { get; init; }
     public double CheckpointEveryMinutes { get; init; } = 5;
@@ -45,6 +59,8 @@ public sealed record StageOptions
         if (LearningRate is { } lr && (!double.IsFinite(lr) || lr <= 0 || lr > 1)) throw new ArgumentException($"--lr is {lr}; it must be a number in (0, 1].", "lr");
         if (KlWeight is { } kl && (!double.IsFinite(kl) || kl < 0 || kl > 1000)) throw new ArgumentException($"--kl-weight is {kl}; it must be in [0, 1000].", "kl-weight");
         if (UsageWeight is { } u && (!double.IsFinite(u) || u < 0 || u > 1000)) throw new ArgumentException($"--usage-weight is {u}; it must be in [0, 1000].", "usage-weight");
+        if (Anchor is not null && !File.Exists(Path.Combine(Anchor, "dvae.safetensors"))) throw new ArgumentException($"--anchor '{Anchor}' holds no dvae.safetensors.", "anchor");
+        if (Init is not null && !Directory.Exists(Init)) throw new ArgumentException($"--init '{Init}' is not a folder; give a model or run folder holding <stage>.safetensors.", "init");
         if (Seed < 0) throw new ArgumentException($"--seed is {Seed}; it must be ≥ 0.", "seed");
         if (!double.IsFinite(CheckpointEveryMinutes) || CheckpointEveryMinutes <= 0 || CheckpointEveryMinutes > 24 * 60)
             throw new ArgumentException($"--checkpoint-every-minutes is {CheckpointEveryMinutes}; it must be a number in (0, 1440].", "checkpoint-every-minutes");
@@ -65,6 +81,12 @@ public sealed record StageOptions
             LearningRate = LearningRate ?? plan.LearningRate,
             KlWeight = KlWeight ?? plan.KlWeight,
             UsageWeight = UsageWeight ?? plan.UsageWeight,
+            DecoderOnly = DecoderOnly ?? plan.DecoderOnly,
+            StraightThrough = StraightThrough ?? plan.StraightThrough,
+            Anchor = Anchor is null ? plan.Anchor : Path.GetFullPath(Anchor),
+            AnchorWeight = AnchorWeight ?? plan.AnchorWeight,
+            HardNegatives = HardNegatives ?? plan.HardNegatives,
+            DecodedImages = DecodedImages ?? plan.DecodedImages,
         };
         // A short run (tests, smoke runs) keeps its warm-up inside the run.
         if (plan.WarmupSteps >= plan.Steps) plan = plan with { WarmupSteps = plan.Steps / 10 };

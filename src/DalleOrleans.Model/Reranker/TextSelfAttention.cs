@@ -6,13 +6,13 @@ using static TorchSharp.torch.nn;
 namespace DalleOrleans.Model.Reranker;
 
 /// <summary>Multi-head self-attention over a padded token sequence, blind to pad keys.</summary>
-public sealed class SelfAttention : Module<Tensor, Tensor, Tensor>
+public sealed class TextSelfAttention : Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear qkv;
     private readonly Linear proj;
     private readonly long heads;
 
-    public SelfAttention(string name, long width, long heads) : base(name)
+    public TextSelfAttention(string name, long width, long heads) : base(name)
     {
         if (heads < 1 || width % heads != 0) throw new ArgumentException($"heads ({heads}) must divide width ({width}).", nameof(heads));
         this.heads = heads;

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Net;
+using DalleOrleans.Grains;
+using DalleOrleans.Grains.Cache;
+using DalleOrleans.Grains.Devices;
+using DalleOrleans.Grains.Shards;
+using DalleOrleans.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace DalleOrleans.Client.Bench;
+
+/// <summary>
+/// `dalle bench pipeline`: a model split over two silos (two shard grains, half the layers each, one torch thread per
+/// process), with micro-batching (one lane per shard, both shards busy at once) and without it (one lane: the shards
+/// take turns), in turns in one run. Reports image tokens/s of each and, from the run without micro-batching, what
+/// a hop costs per step: the lanes' time waiting on shards minus the shards' own compute time.
+/// </summary>
+public static class PipelineBench
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/shapes-v1" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests at once (1..256).", DefaultValueFactory = _ => 16 };
+        var seconds = new Option<double>("--seconds") { Description = "Seconds per turn (1..600).", DefaultValueFactory = _ => 15 };
+        var rounds = new Option<int>("--rounds") { Description = "Turns of each mode (1..10).", DefaultValueFactory = _ => 2 };
+        var candidates = new Option<int>("--candidates") { Description = "Candidates per request (1..64).", DefaultValueFactory = _ => 4 };
+        var command = new Command("pipeline", "Tokens/s of a two-silo pipeline of shard grains with vs without micro-batching, and the hop's cost.")
+            { model, concurrency, seconds, rounds, candidates };
+        command.SetAction(async (p, ct) => await BenchCommand.Guard(async () =>
+        {
+            string folder = p.GetValue(model)!;
+            if (!Directory.Exists(folder)) throw new ArgumentException($"--model: the model folder '{folder}' does not exist.");
+            int c = p.GetValue(concurrency), r = p.GetValue(rounds), n = p.GetValue(candidates);
+            double s = p.GetValue(seconds);
+            if (c is < 1 or > 256) throw new ArgumentException($"--concurrency is {c}; it must be between 1 and 256.");
+            if (s is < 1 or > 600) throw new ArgumentException($"--seconds is {s}; it must be between 1 and 600.");
+            if (r is < 1 or > 10) throw new ArgumentException($"--rounds is {r}; it must be between 1 and 10.");
+            if (n is < 1 or > 64) throw new ArgumentException($"--candidates is {n}; it must be between 1 and 64.");
+            await RunAsync(folder, c, s, r, n, ct);
+            return 0;
+        }));
+        return command;
+    }
+
+    sealed record Turn(int MicroBatches, double TokensPerSecond, long Steps, double WaitSeconds, double ComputeSeconds, long ShardCalls, double MeanStreams);
+
+    static async Task RunAsync(string folder, int concurrency, double seconds, int rounds, int candidates, CancellationToken ct)
+    {
+        TorchRuntime.Initialize(1);                          // one torch thread per process: each shard's device thread is one core
+        string load = MachineState.LoadAverage();
+        var turns = new List<Turn>();
+        int seed = 0;
+        for (int round = 0; round < rounds; round++)
+            foreach (int microBatches in new[] { 2, 1 })
+                turns.Add(await RunTurn(folder, microBatches, concurrency, seconds, candidates, seed += 100_000, ct));
+
+        AnsiConsole.MarkupLineInterpolated($"load average {load} → {MachineState.LoadAverage()}; 2 silos in one process, 1 torch thread, {concurrency} requests at once, {candidates} candidates each, {seconds:F0} s per turn");
+        var table = new Table().AddColumns("micro-batches", "turn", "image tokens/s", "lane steps", "streams per step", "wait on shards s", "shard compute s", "shard calls");
+        foreach (var (t, i) in turns.Select((t, i) => (t, i)))
+            table.AddRow(t.MicroBatches.ToString(), (i / 2 + 1).ToString(), $"{t.TokensPerSecond:F0}", t.Steps.ToString(), $"{t.MeanStreams:F1}", $"{t.WaitSeconds:F2}", $"{t.ComputeSeconds:F2}", t.ShardCalls.ToString());
+        AnsiConsole.Write(table);
+        double with = turns.Where(t => t.MicroBatches == 2).Average(t => t.TokensPerSecond), without = turns.Where(t => t.MicroBatches == 1).Average(t => t.TokensPerSecond);
+        AnsiConsole.MarkupLineInterpolated($"micro-batching: 2 lanes / 1 lane, image tokens/s [bold]{with / without:F2}×[/]");
+        var single = turns.Where(t => t.MicroBatches == 1).ToList();
+        double stepSeconds = single.Sum(t => t.WaitSeconds) / single.Sum(t => t.Steps);
+        double hopSeconds = (single.Sum(t => t.WaitSeconds) - single.Sum(t => t.ComputeSeconds)) / single.Sum(t => t.Steps);
+        double perCall = (single.Sum(t => t.WaitSeconds) - single.Sum(t => t.ComputeSeconds)) / single.Sum(t => t.ShardCalls);
+        AnsiConsole.MarkupLineInterpolated($"hops (1 lane): [bold]{hopSeconds * 1e6:F0} µs per step[/] ({perCall * 1e6:F0} µs per shard call, 2 calls a step: 1 in-silo, 1 to the other silo) = [bold]{hopSeconds / stepSeconds:P0}[/] of a step's {stepSeconds * 1e3:F2} ms");
+    }
+
+    static async Task<Turn> RunTurn(string folder, int microBatches, int concurrency, double seconds, int candidates, int seed, CancellationToken ct)
+    {
+        var config = ModelConfig.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "config.json"), ct), folder).Transformer;
+        int half = Math.Max(1, config.Layers / 2);
+        int primaryPort = FreePort.Next();
+        string cluster = $"pipeline-bench-{Guid.NewGuid():N}";
+        var first = await StartSilo(folder, half, microBatches, primaryPort, null, cluster, ct);
+        var second = await StartSilo(folder, half, microBatches, FreePort.Next(), primaryPort, cluster, ct);
+        try
+        {
+            var client = new GenerationClient(first.Services.GetRequiredService<IGrainFactory>());
+            await client.WaitForDevicesAsync(2, TimeSpan.FromSeconds(120), ct);
+            var plan = new LoadPlan(concurrency, null, TimeSpan.FromSeconds(seconds), 1_000_000, candidates, 1, seed);
+            for (int i = 0; i < 2; i++) await client.GenerateAsync(plan.RequestFor(0) with { Seed = 987654321 + i }, cancellation: ct);   // warm-up
+            var hosts = new[] { first, second };
+            var drivers = hosts.SelectMany(h => h.Services.GetRequiredService<PipelineDrivers>().All).ToList();
+            var stats = hosts.Select(h => h.Services.GetRequiredService<ShardStats>()).ToList();
+            (long Steps, double Wait, double Compute, long Calls) Snapshot() =>
+                (drivers.Sum(d => d.Steps), drivers.Sum(d => d.ShardWaitSeconds), stats.Sum(s => s.ComputeSeconds), stats.Sum(s => s.Calls));
+            var before = Snapshot();
+            var report = await LoadRunner.RunAsync($"{microBatches} lane(s)", plan, (r, token) => client.GenerateAsync(r, cancellation: token), ct);
+            var after = Snapshot();
+            long steps = after.Steps - before.Steps;
+            double tokens = report.CandidatesPerSecond * config.ImageTokens;
+            return new Turn(microBatches, tokens, steps, after.Wait - before.Wait, after.Compute - before.Compute, after.Calls - before.Calls,
+                steps == 0 ? 0 : report.CandidatesPerSecond * config.ImageTokens * report.Seconds / steps);
+        }
+        finally
+        {
+            await second.StopAsync(TimeSpan.FromSeconds(30));
+            await first.StopAsync(TimeSpan.FromSeconds(30));
+            second.Dispose();
+            first.Dispose();
+        }
+    }
+
+    static async Task<IHost> StartSilo(string folder, int layers, int microBatches, int siloPort, int? primaryPort, string cluster, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort, FreePort.Next(), primaryPort is { } p ? new IPEndPoint(IPAddress.Loopback, p) : null, cluster, cluster)
+            .AddDalleGeneration(new DeviceSettings
+            {
+                Path = folder, LayersPerDevice = layers, MicroBatches = microBatches, MaxBatchRows = 32, MaxQueuedStreams = 100_000, DrainSeconds = 5,
+            }, new CacheSettings()));
+        var host = builder.Build();
+        await host.StartAsync(ct);
+        return host;
+    }
+}
