@@ -49,7 +49,7 @@ public sealed class SelfAttention : Module
             cache.Keys(layer).narrow(2, 0, T).index_copy_(0, slots!, k);
             cache.Values(layer).narrow(2, 0, T).index_copy_(0, slots!, v);
         }
-        var y = functional.scaled_dot_product_attention(q, k, v, mask); // (B, H, T, Dh)
+        var y = functional.scaled_dot_product_attention(q, k, v, AsQueryType(mask, q)); // (B, H, T, Dh)
         return Merge(y);
     }
 
@@ -66,7 +66,15 @@ public sealed class SelfAttention : Module
         keys.scatter_(2, writeIndex, k);                            // write in place at each row's position
         values.scatter_(2, writeIndex, v);
         var y = functional.scaled_dot_product_attention(
-            q, keys.narrow(2, 0, keyLength), values.narrow(2, 0, keyLength), maskRows); // (B, H, 1, Dh)
+            q, keys.narrow(2, 0, keyLength), values.narrow(2, 0, keyLength), AsQueryType(maskRows, q)); // (B, H, 1, Dh)
         return Merge(y);
     }
+
+    /// <summary>
+    /// The additive mask in the query's dtype: the masks are built in float32, and scaled_dot_product_attention refuses
+    /// a float mask of another dtype than bf16/fp16 queries. A no-op for float32 models; for half-precision ones it is one
+    /// small (B, 1, 1, Tk) conversion per layer, next to the layer's weight reads.
+    /// </summary>
+    static Tensor AsQueryType(Tensor mask, Tensor query) =>
+        mask.dtype == query.dtype || mask.dtype == ScalarType.Bool ? mask : mask.to_type(query.dtype);
 }
