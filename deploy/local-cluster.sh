@@ -4,7 +4,7 @@
 #   deploy/local-cluster.sh up       build, start redis and two silos, print how to reach them
 #   deploy/local-cluster.sh status   what is running
 #   deploy/local-cluster.sh down     stop everything this script started
-# Environment: MODEL (model folder, default models/shapes-v1), REDIS_PORT (6390: membership), CACHE_REDIS_PORT (6392:
+# Environment: MODEL (model folder, default models/shapes-v2), REDIS_PORT (6390: membership), CACHE_REDIS_PORT (6392:
 #              the cache), CACHE_MAXMEMORY (256mb), STATE (state folder),
 #              SILOS (2), FIRST_SILO_PORT (11111), FIRST_GATEWAY_PORT (30000), FIRST_HTTP_PORT (8080: silo i serves
 #              /healthz, /readyz and /metrics on FIRST_HTTP_PORT+i), WEB_PORT (5080).
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 STATE=${STATE:-/tmp/dalle-local-cluster}
-MODEL=${MODEL:-models/shapes-v1}
+MODEL=${MODEL:-models/shapes-v2}
 REDIS_PORT=${REDIS_PORT:-6390}
 SILOS=${SILOS:-2}
 FIRST_SILO_PORT=${FIRST_SILO_PORT:-11111}

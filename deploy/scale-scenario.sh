@@ -12,7 +12,7 @@
 # 2 for a bad setup. Bounded in time (LIMIT_SECONDS after the build) and it stops everything it started, also on
 # failure or Ctrl+C. Traffic goes to 127.0.0.1 only.
 #
-# Environment: MODEL (model folder; default models/shapes-v1, else a tiny random model is written to the state folder),
+# Environment: MODEL (model folder; default models/shapes-v2, else a tiny random model is written to the state folder),
 #   STATE (/tmp/dalle-scale-scenario: logs, pids, reports), ARTIFACTS (build folder, default $STATE/build; SKIP_BUILD=1 to
 #   reuse it), REDIS_PORT (6391), FIRST_SILO_PORT (11311), FIRST_GATEWAY_PORT (30311), FIRST_HTTP_PORT (8281),
 #   WINDOW_SECONDS (25: steady windows), CONCURRENCY (8), CANDIDATES (4), ROWS (Model:MaxBatchRows, 8), BASE_SILOS (B),
@@ -75,7 +75,7 @@ fi
 [ -f "$SILO_DLL" ] && [ -f "$DALLE_DLL" ] || { echo "scale-scenario: $SILO_DLL or $DALLE_DLL missing; build first" >&2; exit 2; }
 dalle() { dotnet "$DALLE_DLL" "$@"; }
 if [ -z "${MODEL:-}" ]; then
-  if [ -d models/shapes-v1 ]; then MODEL=models/shapes-v1
+  if [ -d models/shapes-v2 ]; then MODEL=models/shapes-v2
   else
     MODEL="$STATE/tiny-model"
     [ -f "$MODEL/config.json" ] || dalle model tiny --out "$MODEL" > "$STATE/model.log" 2>&1 \

@@ -23,7 +23,7 @@ WORKDIR /app
 COPY --from=build /app ./
 # Containers listen on every interface (probes and scrapers come from outside); the model comes from a volume.
 ENV Http__Address=0.0.0.0 \
-    Model__Path=/models/shapes-v1 \
+    Model__Path=/models/shapes-v2 \
     DOTNET_ENVIRONMENT=Production
 # Cluster:SiloPort, Cluster:GatewayPort, Http:Port (appsettings.json defaults).
 EXPOSE 11111 30000 8080

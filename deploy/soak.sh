@@ -12,7 +12,7 @@
 #
 # Environment: SOAK_SECONDS (1200), SILOS (3), CONCURRENCY (4), CANDIDATES (4), UNIQUE (120: distinct requests cycled,
 #   so repeats are cache hits and the cache Redis is exercised), KILL_EVERY (90), RESTART_AFTER (15), REDIS_EVERY (240),
-#   REDIS_DOWN (10: seconds the cache Redis stays down), WITNESS (0: the silo never killed, whose RSS growth is reported), ROWS (8), MODEL (default models/shapes-v1), STATE
+#   REDIS_DOWN (10: seconds the cache Redis stays down), WITNESS (0: the silo never killed, whose RSS growth is reported), ROWS (8), MODEL (default models/shapes-v2), STATE
 #   (/tmp/dalle-soak), SKIP_BUILD=1, REDIS_PORT (6393), CACHE_REDIS_PORT (6394), FIRST_SILO_PORT (11411),
 #   FIRST_GATEWAY_PORT (30411), FIRST_HTTP_PORT (8381), ARTIFACTS (build folder, default $STATE/build). Its ports differ from local-cluster.sh's and scale-scenario.sh's.
 set -euo pipefail
@@ -74,7 +74,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     || { tail -20 "$STATE/build.log" >&2; echo "soak: build failed (log: $STATE/build.log)" >&2; exit 2; }
 fi
 [ -f "$SILO_DLL" ] && [ -f "$DALLE_DLL" ] || { echo "soak: $SILO_DLL or $DALLE_DLL missing; build first" >&2; exit 2; }
-MODEL=${MODEL:-models/shapes-v1}
+MODEL=${MODEL:-models/shapes-v2}
 [ -d "$MODEL" ] || { echo "soak: model folder '$MODEL' not found" >&2; exit 2; }
 MODEL=$(cd "$MODEL" && pwd)
 for port in "$REDIS_PORT" "$CACHE_REDIS_PORT" $(seq "$FIRST_SILO_PORT" $((FIRST_SILO_PORT + SILOS - 1))) \

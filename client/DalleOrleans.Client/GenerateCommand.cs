@@ -28,7 +28,7 @@ public static class GenerateCommand
         var json = new Option<bool>("--json") { Description = "Print the result document (result.json) on stdout, and nothing else there." };
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string of a running cluster; without it an embedded silo runs in this process." };
         var connectTimeout = new Option<double>("--connect-timeout") { Description = "Seconds to reach --cluster and find a device (1..600); then exit code 4.", DefaultValueFactory = _ => ClusterConnection.DefaultConnectTimeout.TotalSeconds };
-        var model = new Option<string>("--model") { Description = "Model folder for the embedded silo.", DefaultValueFactory = _ => "models/shapes-v1" };
+        var model = new Option<string>("--model") { Description = "Model folder for the embedded silo.", DefaultValueFactory = _ => "models/shapes-v2" };
 
         var command = new Command("generate", $"Generate images for a prompt. {ExitCodes.Help}")
         {

@@ -17,6 +17,9 @@ public interface IGenerationGrain : IGrainWithStringKey
     /// <summary>Whether this activation is running a generation now (a caller whose call outlives it has lost its silo).</summary>
     Task<bool> IsRunning();
 
+    /// <summary>Callers waiting on this activation's generation now (identical concurrent requests share one: single flight).</summary>
+    Task<int> WaitingCallers();
+
     /// <summary>Progress reports of the running generation until it ends (empty when none is running).</summary>
     IAsyncEnumerable<GenerationProgress> WatchProgress(CancellationToken cancellation = default);
 }

@@ -35,20 +35,26 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
     readonly List<Channel<GenerationProgress>> _watchers = new();
     (int[] Tokens, IDeviceGrain Device)? _snapshot;   // candidate 0's tokens at the latest preview point, not rendered unless watched
 
-    /// <summary>Callers that joined a generation already running (single flight) per fingerprint in this process: for tests.</summary>
-    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> GenerationsJoined = new();
-
     public async Task<GenerationResult> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
         string fingerprint = this.GetPrimaryKeyString();
         DalleOrleans.Model.Text.PromptText.Validate(request.Prompt, "prompt");   // control characters, for callers other than GenerationClient
-        if (_running is not null) GenerationsJoined.AddOrUpdate(fingerprint, 1, (_, n) => n + 1);
+        // A generation whose last caller has left is winding down (its cancellation has fired): joining it would fail this
+        // caller with that cancellation. Wait for it to end (the grain is reentrant), then start a fresh one.
+        while (_running is { } dying && _cancel is { IsCancellationRequested: true })
+            await dying.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
         if (_running is null)
         {
-            _cancel = new CancellationTokenSource();
-            _running = RunAsync(request, fingerprint, _cancel.Token);
-            _ = _running.ContinueWith(_ => { _running = null; _cancel?.Dispose(); _cancel = null; },
-                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
+            var cancel = new CancellationTokenSource();
+            var run = RunAsync(request, fingerprint, cancel.Token);
+            _cancel = cancel;
+            _running = run;
+            // Clears only its own run: a later run may already have taken the fields when this continuation is scheduled.
+            _ = run.ContinueWith(_ =>
+            {
+                if (ReferenceEquals(_running, run)) { _running = null; _cancel = null; }
+                cancel.Dispose();
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
         }
         var shared = _running;
         var cancelSource = _cancel;
@@ -90,6 +96,8 @@ public sealed class GenerationGrain(IGenerationCache cache, DirectoryView view, 
     }
 
     public Task<bool> IsRunning() => Task.FromResult(_running is not null);
+
+    public Task<int> WaitingCallers() => Task.FromResult(_waiters);
 
     public async IAsyncEnumerable<GenerationProgress> WatchProgress([EnumeratorCancellation] CancellationToken cancellation = default)
     {

@@ -10,7 +10,7 @@ public sealed record BenchOptions(string Command, string ModelFolder, int Thread
 
     public const string Usage =
         "usage: dalle-modelbench <roofline|kv-cache|decode-rerank|all> [--model <folder>] [--threads <1..cores×4>] [--out <markdown file>]\n" +
-        "  --model    model folder (default models/shapes-v1, found above the working directory)\n" +
+        "  --model    model folder (default models/shapes-v2, found above the working directory)\n" +
         "  --threads  libtorch intra-op threads (default: the machine's cores)\n" +
         "  --out      also append the tables to this markdown file";
 
@@ -47,7 +47,7 @@ public sealed record BenchOptions(string Command, string ModelFolder, int Thread
                     throw new UsageException($"unknown option '{name}'; the options are --model, --threads and --out.");
             }
         }
-        model ??= FindShippedModel() ?? throw new UsageException("--model not given and models/shapes-v1 was not found above the working directory; pass --model <folder>.");
+        model ??= FindShippedModel() ?? throw new UsageException("--model not given and models/shapes-v2 was not found above the working directory; pass --model <folder>.");
         if (!File.Exists(Path.Combine(model, "config.json"))) throw new UsageException($"--model '{model}' has no config.json; it must be a model folder.");
         return new BenchOptions(command, model, threads, outFile, "dalle-modelbench " + string.Join(' ', args));
     }
@@ -56,7 +56,7 @@ public sealed record BenchOptions(string Command, string ModelFolder, int Thread
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "models", "shapes-v1");
+            string candidate = Path.Combine(dir.FullName, "models", "shapes-v2");
             if (File.Exists(Path.Combine(candidate, "config.json"))) return candidate;
         }
         return null;

@@ -9,7 +9,7 @@ public sealed class WebOptionsTests
     {
         var options = WebOptions.Parse(Array.Empty<string>());
         Assert.True(options.Embedded);
-        Assert.Equal("models/shapes-v1", options.ModelPath);
+        Assert.Equal("models/shapes-v2", options.ModelPath);
         Assert.Equal("http://127.0.0.1:5080", options.Urls);
         Assert.Equal(("dalle", "dalle-orleans"), (options.ClusterId, options.ServiceId));
         Assert.Equal(16 * 1024, options.MaxBodyBytes);

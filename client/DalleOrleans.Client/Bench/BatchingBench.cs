@@ -26,7 +26,7 @@ public static class BatchingBench
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string of a running cluster (default: an embedded silo)." };
-        var model = new Option<string>("--model") { Description = "Model folder of the embedded silo.", DefaultValueFactory = _ => "models/shapes-v1" };
+        var model = new Option<string>("--model") { Description = "Model folder of the embedded silo.", DefaultValueFactory = _ => "models/shapes-v2" };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests at once in the batched point (2..1024).", DefaultValueFactory = _ => 16 };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per point (1..600).", DefaultValueFactory = _ => 20 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates per request (1..64).", DefaultValueFactory = _ => 4 };

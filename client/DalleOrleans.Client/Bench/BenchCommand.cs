@@ -23,7 +23,7 @@ public static class BenchCommand
         new Option<int>("--unique-prompts") { Description = "Distinct requests cycled through; repeats are cache hits.", DefaultValueFactory = _ => 1_000_000 },
         new Option<int>("--candidates") { Description = "Candidates per request (1..64).", DefaultValueFactory = _ => 4 },
         new Option<int>("--top") { Description = "Images kept per request.", DefaultValueFactory = _ => 1 },
-        new Option<string>("--model") { Description = "Model folder (embedded silo and --in-process).", DefaultValueFactory = _ => "models/shapes-v1" },
+        new Option<string>("--model") { Description = "Model folder (embedded silo and --in-process).", DefaultValueFactory = _ => "models/shapes-v2" },
         new Option<string?>("--json") { Description = "Also write the report(s) as JSON to this file." },
         new Option<int>("--batch-rows") { Description = "KV-cache rows of the in-process device.", DefaultValueFactory = _ => 32 },
         // Consecutive runs against one cluster share its Redis cache: a new first seed keeps a later run from hitting the earlier one's results.

@@ -29,7 +29,7 @@ public static class CacheBench
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string of a running cluster whose silos cache in Redis (default: own redis-server + embedded silo)." };
-        var model = new Option<string>("--model") { Description = "Model folder of the embedded silo.", DefaultValueFactory = _ => "models/shapes-v1" };
+        var model = new Option<string>("--model") { Description = "Model folder of the embedded silo.", DefaultValueFactory = _ => "models/shapes-v2" };
         var hits = new Option<int>("--hits") { Description = "Hits measured in each phase (1..1000000).", DefaultValueFactory = _ => 10_000 };
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers in the throughput phase (1..1024).", DefaultValueFactory = _ => 32 };
         var keys = new Option<int>("--keys") { Description = "Distinct cached results the hits cycle through (1..10000).", DefaultValueFactory = _ => 64 };

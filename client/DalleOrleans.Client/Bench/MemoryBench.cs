@@ -35,7 +35,7 @@ public static class MemoryBench
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model folder of the embedded silo.", DefaultValueFactory = _ => "models/shapes-v1" };
+        var model = new Option<string>("--model") { Description = "Model folder of the embedded silo.", DefaultValueFactory = _ => "models/shapes-v2" };
         var generations = new Option<int>("--generations") { Description = "Generations in the growth phase (1..100000).", DefaultValueFactory = _ => 1000 };
         var every = new Option<int>("--every") { Description = "Measure RSS every this many generations (1..generations).", DefaultValueFactory = _ => 100 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests at once in the growth phase (1..1024).", DefaultValueFactory = _ => 8 };

@@ -22,7 +22,7 @@ public static class PipelineBench
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/shapes-v1" };
+        var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/shapes-v2" };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests at once (1..256).", DefaultValueFactory = _ => 16 };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per turn (1..600).", DefaultValueFactory = _ => 15 };
         var rounds = new Option<int>("--rounds") { Description = "Turns of each mode (1..10).", DefaultValueFactory = _ => 2 };

@@ -17,7 +17,7 @@ public sealed record WebOptions
     public string ClusterId { get; init; } = "dalle";
     public string ServiceId { get; init; } = "dalle-orleans";
     /// <summary>Model folder served by the embedded silo (ignored with <see cref="Cluster"/>).</summary>
-    public string ModelPath { get; init; } = "models/shapes-v1";
+    public string ModelPath { get; init; } = "models/shapes-v2";
     /// <summary>Semicolon-separated listen URLs; port 0 picks a free port (tests). https URLs need <see cref="TlsCertificate"/>.</summary>
     public string Urls { get; init; } = DefaultUrls;
     /// <summary>PKCS#12 (.pfx) file with the certificate and key for https listen URLs.</summary>
@@ -67,7 +67,7 @@ public sealed record WebOptions
     public const string Usage = """
         usage: dalle-web [--model <folder>] [--cluster <redis>] [--urls <urls>] [options]
 
-          --model <folder>         model folder for the embedded silo (default models/shapes-v1)
+          --model <folder>         model folder for the embedded silo (default models/shapes-v2)
           --cluster <redis>        Redis connection string of a running cluster; without it an embedded silo runs here
           --cluster-id <id>        Orleans ClusterId (default dalle)
           --service-id <id>        Orleans ServiceId (default dalle-orleans)

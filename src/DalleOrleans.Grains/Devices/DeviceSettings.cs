@@ -6,7 +6,7 @@ public sealed record DeviceSettings
     public const string Section = "Model";
 
     /// <summary>Folder of the model bundle (config.json, vocab.json, *.safetensors).</summary>
-    public string Path { get; init; } = "models/shapes-v1";
+    public string Path { get; init; } = "models/shapes-v2";
     /// <summary>
     /// Pipelines this silo hosts a DeviceGrain for, one entry each: "cpu", "cuda:0", "cuda:1", or several devices
     /// joined by '+' ("cuda:0+cuda:1") whose shards are placed round-robin on them. Empty means "cpu".
