@@ -58,9 +58,23 @@ public sealed class GenerationClient(IGrainFactory grains)
         CancellationToken cancellation = default)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string fingerprint = await FingerprintAsync(request);
+        // A killed silo stays in the membership table until the cluster declares it dead (seconds: Cluster:ProbeTimeout ×
+        // Cluster:MissedProbesLimit plus the vote); calls routed to it meanwhile fail at once. Transient failures are
+        // retried with backoff for longer than that window, the directory call included, instead of twice in 0.6 s.
+        var retryUntil = DateTime.UtcNow + TransientRetryWindow;
+        string fingerprint;
+        for (int attempt = 1; ; attempt++)
+        {
+            try { fingerprint = await FingerprintAsync(request); break; }
+            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < retryUntil && !cancellation.IsCancellationRequested)
+            {
+                DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "directory"));
+                await Task.Delay(Backoff(attempt), cancellation);
+            }
+        }
         DalleMetrics.RecordStage("client_fingerprint", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var grain = grains.GetGrain<IGenerationGrain>(fingerprint);
+        int orphaned = 0;
         for (int attempt = 1; ; attempt++)
         {
             var generation = grain.Generate(request, cancellation);
@@ -69,20 +83,31 @@ public sealed class GenerationClient(IGrainFactory grains)
             {
                 if (await IsOrphaned(grain, generation, cancellation))           // its silo died: ask again
                 {
-                    if (attempt >= 5) throw new TimeoutException("the generation lost its silo five times; giving up.");
+                    if (++orphaned >= 5) throw new InvalidOperationException("the generation lost its silo five times; giving up.");
                     DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "call"));
                     continue;
                 }
                 return await generation;
             }
-            catch (Exception e) when (attempt < 3 && !cancellation.IsCancellationRequested &&
-                                      e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
+            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < retryUntil && !cancellation.IsCancellationRequested)
             {
                 DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "call"));
-                await Task.Delay(200 * attempt, cancellation);
+                await Task.Delay(Backoff(attempt), cancellation);
             }
         }
     }
+
+    /// <summary>How long transient failures are retried: well beyond the shipped death detection (≈ 4 s, RELIABILITY.md).</summary>
+    static readonly TimeSpan TransientRetryWindow = TimeSpan.FromSeconds(20);
+
+    static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 200 * (1 << Math.Min(attempt - 1, 4))));
+
+    /// <summary>
+    /// Failures of the runtime rather than of the request: a silo that is gone or unreachable (Orleans' messaging and
+    /// connection exceptions all derive from OrleansException) or a call that timed out. Errors a grain throws about the
+    /// request itself arrive as their own types (ArgumentException, InvalidOperationException, …) and are not retried.
+    /// </summary>
+    static bool IsTransient(Exception e) => e is OrleansException or TimeoutException;
 
     /// <summary>
     /// Waits for the call; while it is pending, asks the grain every few seconds whether it is still generating.
