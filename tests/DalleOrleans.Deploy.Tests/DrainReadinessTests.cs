@@ -41,7 +41,11 @@ public sealed class DrainReadinessTests
             }
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
             Assert.Contains("stopping", body);
-            Assert.True(executor.Draining, "the device should be draining");
+            // Readiness turns 503 the moment the drain starts; the device itself starts draining a step later, once it
+            // has left the directory (DeviceRegistration.Drain): wait for that, bounded.
+            deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!executor.Draining && DateTime.UtcNow < deadline) await Task.Delay(20);
+            Assert.True(executor.Draining, "the device should be draining within 15 s of readiness saying stopping");
             Assert.True(executor.QueuedStreams + executor.ActiveStreams > 0, "the drain should still be waiting for the held streams");
             Assert.False(stopping.IsCompleted);
 
