@@ -66,7 +66,7 @@ public sealed class GenerationClient(IGrainFactory grains)
         for (int attempt = 1; ; attempt++)
         {
             try { fingerprint = await FingerprintAsync(request); break; }
-            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < retryUntil && !cancellation.IsCancellationRequested)
+            catch (Exception e) when (IsTransient(e) && (attempt < MinTransientAttempts || DateTime.UtcNow < retryUntil) && !cancellation.IsCancellationRequested)
             {
                 DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "directory"));
                 await Task.Delay(Backoff(attempt), cancellation);
@@ -89,7 +89,7 @@ public sealed class GenerationClient(IGrainFactory grains)
                 }
                 return await generation;
             }
-            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < retryUntil && !cancellation.IsCancellationRequested)
+            catch (Exception e) when (IsTransient(e) && (attempt < MinTransientAttempts || DateTime.UtcNow < retryUntil) && !cancellation.IsCancellationRequested)
             {
                 DalleMetrics.DeviceRetries.Add(1, new KeyValuePair<string, object?>(DalleMetrics.RetryTag, "call"));
                 await Task.Delay(Backoff(attempt), cancellation);
@@ -99,6 +99,12 @@ public sealed class GenerationClient(IGrainFactory grains)
 
     /// <summary>How long transient failures are retried: well beyond the shipped death detection (≈ 4 s, RELIABILITY.md).</summary>
     static readonly TimeSpan TransientRetryWindow = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Attempts made whatever the clock says: a call to a killed silo can itself take the whole response timeout (30 s) to
+    /// fail, which would otherwise use up the window before the first retry (seen in the 20-minute soak).
+    /// </summary>
+    const int MinTransientAttempts = 4;
 
     static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 200 * (1 << Math.Min(attempt - 1, 4))));
 
