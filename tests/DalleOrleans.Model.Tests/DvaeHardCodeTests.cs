@@ -9,18 +9,8 @@ public class DvaeHardCodeTests
 {
     public DvaeHardCodeTests() => TorchRuntime.Initialize();
 
-    /// <summary>Four flat-coloured 16×16 images, each with a white square in a different corner.</summary>
-    static Tensor Images()
-    {
-        var images = torch.zeros(4, 3, 16, 16);                                   // (B, C, H, W)
-        float[][] colours = { new[] { 0.9f, 0.1f, 0.1f }, new[] { 0.1f, 0.8f, 0.2f }, new[] { 0.2f, 0.2f, 0.9f }, new[] { 0.8f, 0.8f, 0.1f } };
-        for (int b = 0; b < 4; b++)
-        {
-            for (int c = 0; c < 3; c++) images[b, c].fill_(colours[b][c]);
-            images[b].narrow(1, (b / 2) * 8, 8).narrow(2, (b % 2) * 8, 8).fill_(1.0f);
-        }
-        return images;
-    }
+    /// <summary>The training tests' four flat-coloured 16×16 images, each with a white square in a different corner.</summary>
+    static Tensor Images() => DvaeTrainingTests.Batch();
 
     [Fact]
     public void DecoderOnlyStepsLowerTheHardCodeLossAndLeaveTheCodesAlone()

@@ -9,7 +9,7 @@ public class DvaeTrainingTests
     public DvaeTrainingTests() => TorchRuntime.Initialize();
 
     /// <summary>Four flat-coloured 16×16 images, each with a white square in a different corner.</summary>
-    static Tensor Batch()
+    internal static Tensor Batch()
     {
         var images = torch.zeros(4, 3, 16, 16);                                   // (B, C, H, W)
         float[][] colours = { new[] { 0.9f, 0.1f, 0.1f }, new[] { 0.1f, 0.8f, 0.2f }, new[] { 0.2f, 0.2f, 0.9f }, new[] { 0.8f, 0.8f, 0.1f } };

@@ -220,19 +220,7 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
 
     void Admit(ContinuousBatcher batcher)
     {
-        while (_waiting.TryPeek(out var next))
-        {
-            if (next.IsCancelled)
-            {
-                _waiting.TryDequeue(out _);
-                Interlocked.Decrement(ref _queued);
-                next.OnFinished?.Invoke(next);
-                continue;
-            }
-            if (!batcher.TryAdd(next)) break;
-            _waiting.TryDequeue(out _);
-            Interlocked.Decrement(ref _queued);
-        }
+        StreamAdmission.Admit(_waiting, ref _queued, batcher);
         Volatile.Write(ref _active, batcher.ActiveStreams);
     }
 

@@ -120,19 +120,7 @@ public sealed class PipelineDriver : IStreamQueue, IDisposable
     {
         lock (_admitGate)
         {
-            while (_waiting.TryPeek(out var next))
-            {
-                if (next.IsCancelled)
-                {
-                    _waiting.TryDequeue(out _);
-                    Interlocked.Decrement(ref _queued);
-                    next.OnFinished?.Invoke(next);
-                    continue;
-                }
-                if (!batcher.TryAdd(next)) break;
-                _waiting.TryDequeue(out _);
-                Interlocked.Decrement(ref _queued);
-            }
+            StreamAdmission.Admit(_waiting, ref _queued, batcher);
         }
     }
 
