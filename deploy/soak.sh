@@ -10,8 +10,8 @@
 #   deploy/soak.sh                                   # 20 minutes (builds into $STATE/build first)
 #   SOAK_SECONDS=120 KILL_EVERY=30 deploy/soak.sh    # a short smoke run
 #
-# Environment: SOAK_SECONDS (1200), SILOS (3), CONCURRENCY (4), CANDIDATES (4), UNIQUE (120: distinct requests cycled,
-#   so repeats are cache hits and the cache Redis is exercised), KILL_EVERY (90), RESTART_AFTER (15), REDIS_EVERY (240),
+# Environment: SOAK_SECONDS (1200), SILOS (3), CONCURRENCY (4), CANDIDATES (4), UNIQUE (100000: distinct requests cycled, so almost
+#   every request generates under the kills; the cache answers first, so a small number such as 120 soaks only cache hits), KILL_EVERY (90), RESTART_AFTER (15), REDIS_EVERY (240),
 #   REDIS_DOWN (10: seconds the cache Redis stays down), WITNESS (0: the silo never killed, whose RSS growth is reported), ROWS (8), MODEL (default models/shapes-v2), STATE
 #   (/tmp/dalle-soak), SKIP_BUILD=1, REDIS_PORT (6393), CACHE_REDIS_PORT (6394), FIRST_SILO_PORT (11411),
 #   FIRST_GATEWAY_PORT (30411), FIRST_HTTP_PORT (8381), ARTIFACTS (build folder, default $STATE/build). Its ports differ from local-cluster.sh's and scale-scenario.sh's.
@@ -23,7 +23,7 @@ SOAK=${SOAK_SECONDS:-1200}
 SILOS=${SILOS:-3}
 CONCURRENCY=${CONCURRENCY:-4}
 CANDIDATES=${CANDIDATES:-4}
-UNIQUE=${UNIQUE:-120}
+UNIQUE=${UNIQUE:-100000}
 KILL_EVERY=${KILL_EVERY:-90}
 WITNESS=${WITNESS:-0}           # never killed, so its memory is measured over the whole soak ("" = every silo may be killed)
 RESTART_AFTER=${RESTART_AFTER:-15}

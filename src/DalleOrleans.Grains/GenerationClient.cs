@@ -18,12 +18,17 @@ public sealed class GenerationClient(IGrainFactory grains)
         var deadline = DateTime.UtcNow + DirectoryPatience.Default;
         while (true)
         {
-            if (await directory.Model() is { } model) return model;
+            // Bounded: a call to a directory activation on a silo that was just killed waits out the whole response
+            // timeout (30 s) otherwise; a TimeoutException here is retried by GenerateAsync like any runtime failure.
+            if (await directory.Model().WaitAsync(DirectoryCallTimeout) is { } model) return model;
             if (DateTime.UtcNow >= deadline)
                 throw new InvalidOperationException("no device is available in the cluster yet; start a silo with a device and retry.");
             await Task.Delay(200);
         }
     }
+
+    /// <summary>How long one directory call may take before it counts as a transient failure (it answers in about a millisecond).</summary>
+    static readonly TimeSpan DirectoryCallTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Waits until the directory lists at least <paramref name="count"/> devices (silos register a moment after they start).</summary>
     public async Task WaitForDevicesAsync(int count = 1, TimeSpan? timeout = null, CancellationToken cancellation = default)

@@ -109,14 +109,14 @@ public sealed class ContinuousBatcher : IDisposable
         if (runningLogits is not null && joiningLogits is not null && runningLogits.device != joiningLogits.device)
             joiningLogits = joiningLogits.to(runningLogits.device);
         var allLogits = runningLogits is null ? joiningLogits! : joiningLogits is null ? runningLogits : cat(new[] { runningLogits, joiningLogits }, 0);
+        var conditionalRows = TokenSampler.ToDevice(stepping.Select(s => (long)s.ConditionalRow).ToArray(), allLogits.device);
         var perStream = stepping.Any(s => s.Options.UsesGuidance)
-            ? stack(stepping.Select(s =>
-            {
-                var cond = allLogits[s.ConditionalRow];
-                return s.Options.UsesGuidance ? TokenSampler.Guide(cond, allLogits[s.UnconditionalRow], s.Options.GuidanceScale) : cond;
-            }).ToArray())
-            // Without guidance each stream's logits are its own row: one gather instead of a select per stream and a stack.
-            : allLogits.index_select(0, tensor(stepping.Select(s => (long)s.ConditionalRow).ToArray(), device: allLogits.device));
+            // Two gathers for the whole step (not a select per stream and a stack): unguided streams point their
+            // unconditional row at their own row with scale 1, which GuideRows leaves bit-exact.
+            ? TokenSampler.GuideRows(allLogits, conditionalRows,
+                TokenSampler.ToDevice(stepping.Select(s => (long)(s.Options.UsesGuidance ? s.UnconditionalRow : s.ConditionalRow)).ToArray(), allLogits.device),
+                TokenSampler.ToDevice(stepping.Select(s => s.Options.UsesGuidance ? (float)s.Options.GuidanceScale : 1f).ToArray(), allLogits.device))
+            : allLogits.index_select(0, conditionalRows);
         var drawn = TokenSampler.Sample(perStream, stepping.Select(s => s.Options).ToArray(),
             stepping.Select(s => CandidateRandom.Uniform(s.RandomKey, s.Generated)).ToArray());
         for (int i = 0; i < stepping.Count; i++) stepping[i].Append((int)drawn[i]);

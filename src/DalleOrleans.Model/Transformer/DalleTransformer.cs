@@ -20,7 +20,7 @@ public sealed class DalleTransformer : Module
     readonly ModuleList<TransformerBlock> blocks;
     readonly LayerNorm lnFinal;
     readonly Linear textHead, imageHead;
-    readonly Dictionary<(AttentionKind, string), Tensor> _masks = new();
+    readonly AttentionMaskCache _masks;
 
     public TransformerConfig Config { get; }
 
@@ -30,6 +30,7 @@ public sealed class DalleTransformer : Module
     {
         config.Validate();
         Config = config;
+        _masks = new AttentionMaskCache(config);
         int d = config.ModelDim, L = config.TextLength;
         textEmbedding = Embedding(config.TextVocabSize + L + 1, d);   // words, per-position pads, BOS
         textPosition = Embedding(L + 1, d);
@@ -70,17 +71,8 @@ public sealed class DalleTransformer : Module
         lnFinal.to(output); textHead.to(output); imageHead.to(output);
     }
 
-    /// <summary>The additive (T, T) mask for a kind on a device, built once per device.</summary>
-    public Tensor Mask(AttentionKind kind, Device device)
-    {
-        var key = (kind, device.ToString());
-        if (!_masks.TryGetValue(key, out var mask))
-        {
-            mask = AttentionMasks.BuildAdditive(Config, kind, device).DetachFromDisposeScope();
-            _masks[key] = mask;
-        }
-        return mask;
-    }
+    /// <summary>The additive (T, T) mask for a kind on a device, built once per device (<see cref="AttentionMaskCache"/>).</summary>
+    public Tensor Mask(AttentionKind kind, Device device) => _masks.Get(kind, device);
 
     /// <summary>(B, L) compact text ids with [PAD]=0 → (B, L+1) input ids: [BOS], then words or per-position pads.</summary>
     public Tensor TextInputIds(Tensor textTokens)

@@ -39,8 +39,6 @@ public sealed record TransformerConfig
     [JsonIgnore] public int ImageTokens => GridSize * GridSize;
     /// <summary>The input stream: [BOS] + TextLength text tokens + ImageTokens − 1 image tokens.</summary>
     [JsonIgnore] public int SequenceLength => TextLength + ImageTokens;
-    /// <summary>Position of the last text input; its output predicts the first image token.</summary>
-    [JsonIgnore] public int LastTextPosition => TextLength;
     /// <summary>Input position holding image token k (k ≥ 0).</summary>
     public int ImagePosition(int k) => TextLength + 1 + k;
 
