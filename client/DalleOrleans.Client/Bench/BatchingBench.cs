@@ -57,10 +57,14 @@ public static class BatchingBench
 
         string load = MachineState.LoadAverage();
         recorder.Clear();
+        var cpu = CpuClock.Start();
         var single = await LoadRunner.RunAsync("1 at a time", plan, recorder.Wrap(generate), ct);
+        var singleDevice = DeviceTime.From(recorder, single.Seconds, cpu.CoresSince());
         double singleBatch = recorder.MeanBatch;
         recorder.Clear();
+        cpu = CpuClock.Start();
         var batched = await LoadRunner.RunAsync($"{s.Concurrency} at a time", plan with { Concurrency = s.Concurrency, Seed0 = s.Seed + 1_000_000 }, recorder.Wrap(generate), ct);
+        var batchedDevice = DeviceTime.From(recorder, batched.Seconds, cpu.CoresSince());
         double batchedBatch = recorder.MeanBatch;
         double ratio = single.ImagesPerSecond == 0 ? 0 : batched.ImagesPerSecond / single.ImagesPerSecond;
 
@@ -82,7 +86,26 @@ public static class BatchingBench
             double lowRate = ModelCeiling.TokensPerSecond(model, low, window), highRate = ModelCeiling.TokensPerSecond(model, high, window);
             double ceiling = highRate / lowRate;
             AnsiConsole.MarkupLineInterpolated($"model-level ceiling: {high} streams {highRate:F0} tokens/s / {low} streams {lowRate:F0} tokens/s = [bold]{ceiling:F2}×[/]; the service reaches [bold]{ratio / ceiling:P0}[/] of it");
+            if (connection.Embedded)
+            {
+                // Where the gap goes: a step slower than the bare loop's (work beside the loop competing for the cores) or a
+                // device thread that is not stepping (waiting for streams: requests in their hops, decode and rerank).
+                double beside = ModelCeiling.TokensPerSecondBesideFinishing(model, high, window, batched.CandidatesPerSecond, s.Candidates);
+                AnsiConsole.MarkupLineInterpolated($"bare loop at {high} streams with the {s.Concurrency}-at-a-time point's finishing work ({batched.CandidatesPerSecond:F1} candidates/s decoded, reranked, encoded) on a thread beside it: {beside:F0} tokens/s, step {high * 1000.0 / beside:F2} ms ({beside / highRate:P0} of the bare loop's rate)");
+                foreach (var (name, device, streams, bareRate) in new[] { ("1 at a time", singleDevice, low, lowRate), ($"{s.Concurrency} at a time", batchedDevice, high, highRate) })
+                    AnsiConsole.MarkupLineInterpolated($"{name}: device step {device.MeanStepMs:F2} ms (bare loop at {streams} streams: {streams * 1000.0 / bareRate:F2} ms), device thread stepping {device.SteppingShare:P0} of the time, process CPU {device.Cores:F2} of {Environment.ProcessorCount} cores");
+            }
         }
         return (single, batched, ratio);
+    }
+}
+
+/// <summary>The device thread's decode steps over one load point (embedded silo only): mean step time and the share of the wall clock spent stepping.</summary>
+sealed record DeviceTime(double MeanStepMs, double SteppingShare, double Cores)
+{
+    public static DeviceTime From(StageRecorder recorder, double seconds, double cores)
+    {
+        var (total, count) = recorder.Totals("device_step");
+        return new DeviceTime(count == 0 ? 0 : total / count, seconds <= 0 ? 0 : total / 1000 / seconds, cores);
     }
 }

@@ -58,7 +58,7 @@ public static class PipelineBench
     /// <summary>One configuration: lanes and the pipeline's rows (Model:MaxBatchRows, split over the lanes).</summary>
     sealed record Mode(string Name, int MicroBatches, int PipelineRows);
 
-    sealed record Turn(Mode Mode, double TokensPerSecond, long Steps, double WaitSeconds, double ComputeSeconds, long ShardCalls, double MeanStreams);
+    sealed record Turn(Mode Mode, double TokensPerSecond, long Steps, double WaitSeconds, double ComputeSeconds, long ShardCalls, double MeanStreams, double Cores);
 
     static async Task RunAsync(string folder, int concurrency, double seconds, int rounds, int candidates, int rows, CancellationToken ct)
     {
@@ -74,13 +74,16 @@ public static class PipelineBench
                 turns.Add(await RunTurn(folder, mode, concurrency, seconds, candidates, seed += 100_000, ct));
 
         AnsiConsole.MarkupLineInterpolated($"load average {load} → {MachineState.LoadAverage()}; 2 silos in one process, 1 torch thread, {concurrency} requests at once, {candidates} candidates each, {seconds:F0} s per turn");
-        var table = new Table().AddColumns("mode", "turn", "image tokens/s", "lane steps", "streams per step", "wait on shards s", "shard compute s", "shard calls");
+        var table = new Table().AddColumns("mode", "turn", "image tokens/s", "lane steps", "streams per step", "wait on shards s", "shard compute s", "shard calls", "CPU cores");
         foreach (var (t, i) in turns.Select((t, i) => (t, i)))
-            table.AddRow(t.Mode.Name, (i / 3 + 1).ToString(), $"{t.TokensPerSecond:F0}", t.Steps.ToString(), $"{t.MeanStreams:F1}", $"{t.WaitSeconds:F2}", $"{t.ComputeSeconds:F2}", t.ShardCalls.ToString());
+            table.AddRow(t.Mode.Name, (i / 3 + 1).ToString(), $"{t.TokensPerSecond:F0}", t.Steps.ToString(), $"{t.MeanStreams:F1}", $"{t.WaitSeconds:F2}", $"{t.ComputeSeconds:F2}", t.ShardCalls.ToString(), $"{t.Cores:F2}");
         AnsiConsole.Write(table);
         double Mean(Mode m) => turns.Where(t => t.Mode == m).Average(t => t.TokensPerSecond);
         AnsiConsole.MarkupLineInterpolated($"micro-batching at the same step batch: {sameStep.Name} ÷ {single.Name}, image tokens/s [bold]{Mean(sameStep) / Mean(single):F2}×[/]");
         AnsiConsole.MarkupLineInterpolated($"micro-batching at the same rows (KV memory): {sameRows.Name} ÷ {single.Name}, image tokens/s [bold]{Mean(sameRows) / Mean(single):F2}×[/]");
+        // Micro-batching can only use processor time the run without it leaves idle: with every core busy already, the
+        // overlap has nothing to run on (on a GPU host each shard has a device of its own).
+        AnsiConsole.MarkupLineInterpolated($"CPU: {single.Name} keeps {turns.Where(t => t.Mode == single).Average(t => t.Cores):F2} of {Environment.ProcessorCount} cores busy, so overlap can add at most {Environment.ProcessorCount / Math.Max(0.01, turns.Where(t => t.Mode == single).Average(t => t.Cores)):F2}× here; {sameStep.Name} keeps {turns.Where(t => t.Mode == sameStep).Average(t => t.Cores):F2} busy");
         var alone = turns.Where(t => t.Mode == single).ToList();
         double stepSeconds = alone.Sum(t => t.WaitSeconds) / alone.Sum(t => t.Steps);
         double hopSeconds = (alone.Sum(t => t.WaitSeconds) - alone.Sum(t => t.ComputeSeconds)) / alone.Sum(t => t.Steps);
@@ -108,12 +111,13 @@ public static class PipelineBench
             (long Steps, double Wait, double Compute, long Calls) Snapshot() =>
                 (drivers.Sum(d => d.Steps), drivers.Sum(d => d.ShardWaitSeconds), stats.Sum(s => s.ComputeSeconds), stats.Sum(s => s.Calls));
             var before = Snapshot();
+            var cpu = CpuClock.Start();
             var report = await LoadRunner.RunAsync(mode.Name, plan, (r, token) => client.GenerateAsync(r, cancellation: token), ct);
             var after = Snapshot();
             long steps = after.Steps - before.Steps;
             double tokens = report.CandidatesPerSecond * config.ImageTokens;
             return new Turn(mode, tokens, steps, after.Wait - before.Wait, after.Compute - before.Compute, after.Calls - before.Calls,
-                steps == 0 ? 0 : report.CandidatesPerSecond * config.ImageTokens * report.Seconds / steps);
+                steps == 0 ? 0 : report.CandidatesPerSecond * config.ImageTokens * report.Seconds / steps, cpu.CoresSince());
         }
         finally
         {

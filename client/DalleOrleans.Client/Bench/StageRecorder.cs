@@ -86,6 +86,10 @@ public sealed class StageRecorder : IDisposable
     public double CountPerRequest(string stage) =>
         _results.IsEmpty || !_stages.TryGetValue(stage, out var values) ? 0 : (double)values.Count / _results.Count;
 
+    /// <summary>Total milliseconds and count of a stage's recordings (e.g. device_step: the device thread's time inside decode steps).</summary>
+    public (double TotalMs, int Count) Totals(string stage) =>
+        _stages.TryGetValue(stage, out var values) ? (values.Sum(), values.Count) : (0, 0);
+
     public double Mean(Func<StageTimes, double> field) => _results.IsEmpty ? 0 : _results.Average(r => field(r.Timings));
     public double MeanEndToEnd => _results.IsEmpty ? 0 : _results.Average(r => r.EndToEndMs);
 

@@ -173,7 +173,11 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
                 try
                 {
                     if (Interlocked.Exchange(ref _fault, null) is { } fault) throw fault;
+                    long stepStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                     int stepped = batcher.Step();
+                    // The device thread's time inside steps: compared with the bare loop's, it tells whether work beside
+                    // the loop (finishing, messaging) slows the steps themselves (bench batching prints it).
+                    DalleMetrics.RecordStage("device_step", System.Diagnostics.Stopwatch.GetElapsedTime(stepStarted).TotalMilliseconds);
                     DalleMetrics.BatchSize.Record(stepped, new KeyValuePair<string, object?>(DalleMetrics.DeviceTag, Device));
                     DalleMetrics.ImageTokens.Add(stepped, new KeyValuePair<string, object?>(DalleMetrics.DeviceTag, Device));
                     Interlocked.Increment(ref _steps);
