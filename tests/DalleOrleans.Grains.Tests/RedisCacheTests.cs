@@ -66,8 +66,9 @@ public class RedisCacheTests(ITestOutputHelper output)
             var normal = await Run(cluster, 5, () => seed++);
 
             redis.Pause();
+            long readsBefore = cache.ReadsSent;
             var hung = await Run(cluster, 5, () => seed++);
-            long skippedWhileHung = cache.Skipped;
+            long skippedWhileHung = cache.Skipped, readsWhileHung = cache.ReadsSent - readsBefore;
             await redis.StopProcessAsync();                                                     // SIGKILL while stopped
             var killed = await Run(cluster, 3, () => seed++);
 
@@ -79,6 +80,9 @@ public class RedisCacheTests(ITestOutputHelper output)
             Assert.All(hung.Concat(killed), r => Assert.False(r.CacheHit));
             Assert.All(hung.Concat(killed), r => Assert.True(r.LookupMs < 2000, $"a cache lookup took {r.LookupMs:F0} ms: it waited out Redis' timeout"));
             Assert.True(skippedWhileHung > 0, "the breaker never opened while Redis hung: every lookup asked it again");
+            // One after the other, only the first request's read can find out that Redis hangs; the other four must not ask
+            // it (each would pay the 0.5 s bound on the response path: the median 1.2× target).
+            Assert.True(readsWhileHung <= 1, $"{readsWhileHung} of 5 reads were sent to the hung Redis; after the first failure reads must wait for Redis to answer again");
 
             // Redis returns (empty). The silo's cache must read from it again within 5 s: a result written by another
             // client is polled through the silo's own cache instance until it is a hit.
