@@ -70,7 +70,7 @@ public sealed class ShardGrain(DeviceHost host, ShardStats stats, ILocalSiloDeta
             if (!_lanes.TryGetValue(lane, out var cache) || cache.Slots != rows)
             {
                 cache?.Dispose();
-                _lanes[lane] = cache = new KvCache(model.Config.Transformer, rows, model.Device, firstLayer: Key.FirstLayer, layerCount: Key.LayerCount);
+                _lanes[lane] = cache = new KvCache(model.Config.Transformer, rows, model.Device, model.Transformer.ParameterDtype, firstLayer: Key.FirstLayer, layerCount: Key.LayerCount);
             }
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             using var scope = NewDisposeScope();

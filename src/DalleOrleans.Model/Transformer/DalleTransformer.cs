@@ -55,6 +55,9 @@ public sealed class DalleTransformer : Module
         }
     }
 
+    /// <summary>The dtype the weights are held in (float32 as trained; bf16 or fp16 when served in half precision).</summary>
+    public ScalarType ParameterDtype => imageHead.weight!.dtype;
+
     /// <summary>Device of the input embeddings (where a pipeline's first shard runs).</summary>
     public Device InputDevice => imageEmbedding.weight!.device;
     /// <summary>Device of the final norm and heads (where a pipeline's last shard runs).</summary>

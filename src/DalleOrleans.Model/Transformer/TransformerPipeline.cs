@@ -26,7 +26,9 @@ public sealed class TransformerPipeline : ITokenPipeline
             throw new ArgumentException($"the shards cover {expect} of {model.Config.Layers} layers.", nameof(shards));
         _model = model;
         model.Place(shards[0].Device, layer => shards.First(s => layer < s.Range.End).Device, shards[^1].Device);
-        _shards = shards.Select(s => (s.Range, s.Device, new KvCache(model.Config, rows, s.Device, firstLayer: s.Range.First, layerCount: s.Range.Count))).ToArray();
+        // The cache holds keys and values in the weights' dtype: a bf16 model would otherwise meet float32 rows in attention.
+        var dtype = model.ParameterDtype;
+        _shards = shards.Select(s => (s.Range, s.Device, new KvCache(model.Config, rows, s.Device, dtype, firstLayer: s.Range.First, layerCount: s.Range.Count))).ToArray();
     }
 
     /// <summary>One shard on one device: the whole model.</summary>
