@@ -83,7 +83,8 @@ public static class PipelineBench
         AnsiConsole.MarkupLineInterpolated($"micro-batching at the same rows (KV memory): {sameRows.Name} ÷ {single.Name}, image tokens/s [bold]{Mean(sameRows) / Mean(single):F2}×[/]");
         // Micro-batching can only use processor time the run without it leaves idle: with every core busy already, the
         // overlap has nothing to run on (on a GPU host each shard has a device of its own).
-        AnsiConsole.MarkupLineInterpolated($"CPU: {single.Name} keeps {turns.Where(t => t.Mode == single).Average(t => t.Cores):F2} of {Environment.ProcessorCount} cores busy, so overlap can add at most {Environment.ProcessorCount / Math.Max(0.01, turns.Where(t => t.Mode == single).Average(t => t.Cores)):F2}× here; {sameStep.Name} keeps {turns.Where(t => t.Mode == sameStep).Average(t => t.Cores):F2} busy");
+        double Cores(Mode m) => turns.Where(t => t.Mode == m).Average(t => t.Cores);
+        AnsiConsole.MarkupLineInterpolated($"CPU: {single.Name} keeps {Cores(single):F2} of {Environment.ProcessorCount} cores busy, so overlap can add at most {Environment.ProcessorCount / Math.Max(0.01, Cores(single)):F2}× here; {sameStep.Name} keeps {Cores(sameStep):F2} busy");
         var alone = turns.Where(t => t.Mode == single).ToList();
         double stepSeconds = alone.Sum(t => t.WaitSeconds) / alone.Sum(t => t.Steps);
         double hopSeconds = (alone.Sum(t => t.WaitSeconds) - alone.Sum(t => t.ComputeSeconds)) / alone.Sum(t => t.Steps);

@@ -33,7 +33,6 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
     readonly Task<ConnectionMultiplexer> _connection;
     readonly ResiliencePipeline _guard;
     readonly ConcurrentDictionary<Task, byte> _writes = new();
-    readonly CircuitBreakerStateProvider _breaker = new();
     long _errors, _skipped, _readsSent;
     int _probing;
     volatile bool _readsPaused;                // an operation failed and Redis has not answered since
@@ -52,7 +51,6 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
                 // Half of the operations of the last two seconds failed, at least two of them: stop asking for a while.
                 FailureRatio = 0.5, MinimumThroughput = 2, SamplingDuration = TimeSpan.FromSeconds(2),
                 BreakDuration = settings.BreakDuration,
-                StateProvider = _breaker,
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutRejectedException>()
                     .Handle<TimeoutException>().Handle<ObjectDisposedException>(),
                 OnOpened = _ => { _log.LogWarning("Redis cache unreachable: not asking it for {Break}", settings.BreakDuration); return default; },
@@ -86,7 +84,7 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
     public string Kind => "redis";
     /// <summary>Redis operations that failed (the generation went on uncached).</summary>
     public long Errors => Interlocked.Read(ref _errors);
-    /// <summary>Operations not sent because the breaker was open (Redis had just failed).</summary>
+    /// <summary>Operations not sent because Redis had just failed (the breaker was open, or reads were paused).</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
     /// <summary>Reads sent to Redis (not skipped by the breaker): what a request on the response path may have waited for.</summary>
     public long ReadsSent => Interlocked.Read(ref _readsSent);
@@ -99,11 +97,11 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
 
     public async Task<GenerationResult?> TryGetAsync(string fingerprint, CancellationToken cancellation = default)
     {
-        if (_readsPaused || _breaker.CircuitState != CircuitState.Closed)
+        // Set by every failure, which is also all that can open the breaker: reads never probe, open or half-open.
+        if (_readsPaused)
         {
             // Redis failed recently: answer "miss" at once and let a background ping find out whether it is back.
-            Interlocked.Increment(ref _skipped);
-            DalleMetrics.CacheSkipped.Add(1);
+            CountSkipped();
             ProbeInBackground();
             return null;
         }
@@ -179,13 +177,18 @@ public sealed class RedisGenerationCache : IGenerationCache, IAsyncDisposable
             return await operation(connection.GetDatabase()).WaitAsync(token);
         }, cancellation);
 
+    void CountSkipped()
+    {
+        Interlocked.Increment(ref _skipped);
+        DalleMetrics.CacheSkipped.Add(1);
+    }
+
     /// <summary>Counts and logs a failure the cache swallows; false (rethrow) for a caller's cancellation.</summary>
     bool Failed(Exception e, string what, string consequence)
     {
         if (e is BrokenCircuitException)
         {
-            Interlocked.Increment(ref _skipped);
-            DalleMetrics.CacheSkipped.Add(1);
+            CountSkipped();
             return true;
         }
         if (e is not (RedisException or TimeoutRejectedException or TimeoutException or JsonException or ObjectDisposedException)) return false;
