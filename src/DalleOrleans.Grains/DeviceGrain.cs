@@ -51,7 +51,7 @@ public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocal
             ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
             TextTokens = model.Config.Transformer.TextLength,
             Draining = executor.Draining, StreamsAccepted = executor.StreamsAccepted,
-            Layers = model.Config.Transformer.Layers, LayerCapacity = host.LayerCapacity(model),
+            Layers = model.Config.Transformer.Layers, LayerCapacity = executor.LayerCapacity,
         };
     }
 

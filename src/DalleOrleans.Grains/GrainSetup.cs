@@ -10,8 +10,7 @@ namespace DalleOrleans.Grains;
 /// <summary>Registers the generation service in a silo: devices and their executors, placement, cache.</summary>
 public static class GrainSetup
 {
-    public static ISiloBuilder AddDalleGeneration(this ISiloBuilder silo, DeviceSettings devices, CacheSettings cache,
-        Func<TorchSharp.torch.Device, ModelBundle>? loadModel = null)
+    public static ISiloBuilder AddDalleGeneration(this ISiloBuilder silo, DeviceSettings devices, CacheSettings cache)
     {
         devices.Validate();
         cache.Validate();
@@ -19,7 +18,7 @@ public static class GrainSetup
         silo.Services.AddSingleton(devices);
         silo.Services.AddSingleton(cache);
         silo.Services.AddSingleton(TimeProvider.System);
-        silo.Services.AddSingleton(sp => new DeviceHost(devices, sp.GetRequiredService<ILoggerFactory>(), loadModel));
+        silo.Services.AddSingleton(sp => new DeviceHost(devices, sp.GetRequiredService<ILoggerFactory>()));
         silo.Services.AddSingleton<DirectoryView>();                 // this silo's cached view of the model directory
         silo.Services.AddSingleton<PipelinePicker>();
         silo.Services.AddSingleton<Shards.PipelineDrivers>();

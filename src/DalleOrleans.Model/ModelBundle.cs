@@ -20,12 +20,18 @@ public sealed class ModelBundle : IDisposable
     public ModelConfig Config { get; }
     public TextTokenizer Tokenizer { get; }
     public DiscreteVae Dvae { get; }
-    public DalleTransformer Transformer { get; }
+    /// <summary>The whole transformer; absent (see <see cref="HoldsTransformer"/>) on a device that holds only shards' layer ranges.</summary>
+    public DalleTransformer Transformer => _transformer
+        ?? throw new InvalidOperationException($"model {ModelId} was loaded without its transformer (this device holds layer ranges for shard grains: DalleTransformer.LoadPart).");
+    public bool HoldsTransformer => _transformer is not null;
+    /// <summary>The folder it was loaded from (null for a random model): shard grains load their layer ranges from it.</summary>
+    public string? Folder { get; private init; }
+    readonly DalleTransformer? _transformer;
     public ContrastiveReranker Reranker { get; }
     public Device Device { get; }
     public string ModelId => Config.ModelId;
 
-    ModelBundle(ModelConfig config, TextTokenizer tokenizer, Device device)
+    ModelBundle(ModelConfig config, TextTokenizer tokenizer, Device device, bool withTransformer = true)
     {
         config.Validate();
         if (tokenizer.VocabSize != config.Transformer.TextVocabSize || tokenizer.MaxLength != config.Transformer.TextLength)
@@ -36,7 +42,7 @@ public sealed class ModelBundle : IDisposable
         Tokenizer = tokenizer;
         Device = device;
         Dvae = new DiscreteVae(config.Dvae);
-        Transformer = new DalleTransformer(config.Transformer);
+        if (withTransformer) _transformer = new DalleTransformer(config.Transformer);
         Reranker = new ContrastiveReranker(config.Reranker);
     }
 
@@ -52,20 +58,24 @@ public sealed class ModelBundle : IDisposable
 
     /// <summary>
     /// Loads a model folder strictly: the config decides every size, and every weight file must match it
-    /// name for name and shape for shape. Errors name the file and what is wrong.
+    /// name for name and shape for shape. Errors name the file and what is wrong. Without
+    /// <paramref name="withTransformer"/> only the dVAE, the reranker and the tokenizer are loaded (a device that holds
+    /// layer ranges of the transformer loads those when its shard grains activate).
     /// </summary>
-    public static ModelBundle Load(string folder, Device? device = null)
+    public static ModelBundle Load(string folder, Device? device = null, bool withTransformer = true)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"model folder '{folder}' does not exist.");
         string configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"model folder '{folder}' has no {ConfigFile}.", configPath);
         var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
         var tokenizer = TextTokenizer.Load(Path.Combine(folder, VocabFile));
-        var bundle = new ModelBundle(config, tokenizer, device ?? CPU);
+        var bundle = new ModelBundle(config, tokenizer, device ?? CPU, withTransformer) { Folder = folder };
         try
         {
             CheckpointIO.LoadStrict(bundle.Dvae, Path.Combine(folder, DvaeFile));
-            CheckpointIO.LoadStrict(bundle.Transformer, Path.Combine(folder, TransformerFile));
+            if (withTransformer) CheckpointIO.LoadStrict(bundle.Transformer, Path.Combine(folder, TransformerFile));
+            else if (!File.Exists(Path.Combine(folder, TransformerFile)))
+                throw new FileNotFoundException($"model folder '{folder}' has no {TransformerFile}.", Path.Combine(folder, TransformerFile));
             CheckpointIO.LoadStrict(bundle.Reranker, Path.Combine(folder, RerankerFile));
         }
         catch
@@ -92,14 +102,14 @@ public sealed class ModelBundle : IDisposable
     void MoveToDeviceForServing()
     {
         Dvae.to(Device).eval();
-        Transformer.to(Device).eval();
+        _transformer?.to(Device).eval();
         Reranker.to(Device).eval();
     }
 
     public void Dispose()
     {
         Dvae.Dispose();
-        Transformer.Dispose();
+        _transformer?.Dispose();
         Reranker.Dispose();
     }
 }

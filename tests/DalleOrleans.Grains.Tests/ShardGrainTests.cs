@@ -12,14 +12,17 @@ public class ShardGrainTests(Xunit.Abstractions.ITestOutputHelper output)
     static readonly GenerationRequest Request = new()
         { Prompt = "a large red circle in the top left on a blue background", Candidates = 6, Top = 3, Seed = 4242, GuidanceScale = 2 };
 
-    static async Task<(GenerationResult Result, IReadOnlyList<DeviceInfo> Devices)> Run(GenerationCluster cluster, int devices)
+    static async Task<(GenerationResult Result, IReadOnlyList<DeviceInfo> Devices)> Run(GenerationCluster cluster, int devices,
+        Func<GenerationCluster, Task>? inspect = null)
     {
         await cluster.InitializeAsync();
         try
         {
             await cluster.WaitForDevices(devices);
             var listed = await cluster.Grains.GetGrain<IModelDirectoryGrain>(0).Devices();
-            return (await cluster.Client.GenerateAsync(Request), listed);
+            var result = await cluster.Client.GenerateAsync(Request);
+            if (inspect is not null) await inspect(cluster);
+            return (result, listed);
         }
         finally { await cluster.DisposeAsync(); }
     }
@@ -30,7 +33,24 @@ public class ShardGrainTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task ATwoShardPipelineOnTwoSilosGivesTheOneShardImages()
     {
         var (whole, _) = await Run(new GenerationCluster(), 1);
-        var (sharded, devices) = await Run(new CrossSiloPipelineCluster(), 2);
+        var held = new List<(bool WholeModel, string Ranges, long Bytes)>();
+        var (sharded, devices) = await Run(new CrossSiloPipelineCluster(), 2, async cluster =>
+        {
+            foreach (var silo in cluster.Cluster.Silos.Cast<InProcessSiloHandle>())
+            {
+                var executor = silo.SiloHost.Services.GetRequiredService<Devices.DeviceHost>().Executors.Single();
+                // Read on the device thread, which alone touches the layers.
+                held.Add(await executor.Run(model => (model.HoldsTransformer,
+                    string.Join(",", executor.Layers.Loaded.Select(kv => $"{kv.Key.First}-{kv.Key.Count}x{kv.Value}")), executor.Layers.Bytes)));
+            }
+        });
+
+        // Neither silo loaded the whole transformer: each holds its own shard's two layers, used by one shard grain.
+        Assert.All(held, h => Assert.False(h.WholeModel));
+        Assert.Equal(new[] { "0-2x1", "2-2x1" }, held.Select(h => h.Ranges).Order(StringComparer.Ordinal));
+        // Half of the tiny model's weights each, give or take the embeddings and heads: far from all of them.
+        long wholeBytes = new FileInfo(System.IO.Path.Combine(SharedTinyModel.Folder, "transformer.safetensors")).Length;
+        Assert.All(held, h => Assert.InRange(h.Bytes, wholeBytes / 5, wholeBytes * 4 / 5));
 
         // Both devices hold half of the layers, on two silos: the only pipeline chains them.
         Assert.All(devices, d => Assert.Equal(2, d.LayerCapacity));

@@ -38,11 +38,10 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
         silo.AddDalleGeneration(
             new DeviceSettings
             {
-                Devices = devices, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards,
+                Path = SharedTinyModel.Folder, Devices = devices, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards,
                 LayersPerDevice = layers, MicroBatches = microBatches,
             },
-            new CacheSettings { Redis = configuration[RedisProperty] ?? "", Enabled = configuration[CacheEnabledProperty] != "false" },
-            device => ModelBundle.Load(SharedTinyModel.Folder, device));
+            new CacheSettings { Redis = configuration[RedisProperty] ?? "", Enabled = configuration[CacheEnabledProperty] != "false" });
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);

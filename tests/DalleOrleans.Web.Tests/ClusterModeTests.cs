@@ -59,14 +59,14 @@ public sealed class ClusterModeTests
         }
     }
 
-    /// <summary>A silo host like dalle-silo's: Redis clustering, one CPU device with the tiny model (seed 1).</summary>
+    /// <summary>A silo host like dalle-silo's: Redis clustering, one CPU device with the shared tiny model (seed 1).</summary>
     static async Task<IHost> StartSiloAsync(string redis, string clusterId)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         var settings = new ClusterSettings { Redis = redis, ClusterId = clusterId, SiloPort = FreePort.Next(), GatewayPort = FreePort.Next() };
         builder.UseOrleans(silo => silo.UseDalleCluster(settings).AddDalleGeneration(
-            new DeviceSettings { Devices = new[] { "cpu" } }, new CacheSettings(), device => ModelPresets.CreateTiny(seed: 1, device: device)));
+            new DeviceSettings { Path = SharedTinyModel.Folder, Devices = new[] { "cpu" } }, new CacheSettings()));
         var host = builder.Build();
         await host.StartAsync();
         return host;

@@ -28,9 +28,15 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
     long _accepted;
     long _steps;
 
-    public DeviceExecutor(string device, Func<TorchSharp.torch.Device, ModelBundle> load, DeviceSettings settings, ILogger log)
+    /// <param name="layerCapacity">
+    /// 0: <paramref name="load"/> gives the whole model and this device runs its own batching loop. Otherwise the most
+    /// layers a shard on this device holds: <paramref name="load"/> gives the model without its transformer, and shard
+    /// grains load their layer ranges (<see cref="Shards.ShardLayers"/>).
+    /// </param>
+    public DeviceExecutor(string device, Func<TorchSharp.torch.Device, ModelBundle> load, DeviceSettings settings, ILogger log, int layerCapacity = 0)
     {
         Device = device;
+        Layers = new Shards.ShardLayers(layerCapacity);
         _load = load;
         _settings = settings;
         _log = log;
@@ -40,6 +46,10 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
     }
 
     public string Device { get; }
+    /// <summary>The transformer layers this device holds for shard grains (device thread only).</summary>
+    public Shards.ShardLayers Layers { get; }
+    /// <summary>The most layers this device holds; 0 = every layer.</summary>
+    public int LayerCapacity => Layers.LayerCapacity;
     /// <summary>The device's decode/rerank/preview worker: batched across requests, off the token loop.</summary>
     public FinishWorker Finisher { get; }
     /// <summary>Completes when the model is loaded on the device (faults when loading failed).</summary>
@@ -56,6 +66,8 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
     /// <summary>Queues streams for the batch; false (nothing queued) when the admission queue is full or draining.</summary>
     public bool TryEnqueue(IReadOnlyList<CandidateStream> streams)
     {
+        if (LayerCapacity > 0)
+            throw new InvalidOperationException($"device {Device} holds at most {LayerCapacity} layers: it serves only as a shard of a pipeline, never alone.");
         if (Draining || _stopping) return false;
         if (Interlocked.Add(ref _queued, streams.Count) > _settings.MaxQueuedStreams)
         {
@@ -148,7 +160,9 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
             TorchRuntime.Initialize();
             _devices = Device.Split('+').Select(DeviceNames.Parse).ToArray();
             model = _load(_devices[0]);
-            NewBatcher(model).Dispose();                 // checks the shard layout against the model before serving
+            if (LayerCapacity > 0 && model.HoldsTransformer)
+                throw new InvalidOperationException($"device {Device} holds at most {LayerCapacity} layers, but its loader gave the whole transformer.");
+            if (model.HoldsTransformer) NewBatcher(model).Dispose();    // checks the shard layout against the model before serving
             _ready.SetResult(model);
         }
         catch (Exception e)
@@ -158,6 +172,16 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
             return;
         }
 
+        if (!model.HoldsTransformer)
+        {
+            // Only layer ranges for shard grains: no batching loop of its own, just their jobs.
+            while (!_stopping)
+            {
+                RunJobs(model, idle: true);
+                _wake.WaitOne(TimeSpan.FromMilliseconds(250));
+            }
+            return;
+        }
         var batcher = NewBatcher(model);
         try
         {
@@ -236,6 +260,7 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         // thread ends the process: then the model and the wake handle are left to the finalizers instead.
         if (!_thread.Join(TimeSpan.FromSeconds(10))) return;
         Finisher.Dispose();
+        Layers.Dispose();
         if (_ready.Task.IsCompletedSuccessfully) _ready.Task.Result.Dispose();
         _wake.Dispose();
     }

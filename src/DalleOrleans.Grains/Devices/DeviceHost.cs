@@ -1,4 +1,5 @@
 using DalleOrleans.Model;
+using DalleOrleans.Model.Transformer;
 using Microsoft.Extensions.Logging;
 
 namespace DalleOrleans.Grains.Devices;
@@ -11,14 +12,27 @@ public sealed class DeviceHost : IDisposable
 {
     readonly Dictionary<string, DeviceExecutor> _executors;
 
-    public DeviceHost(DeviceSettings settings, ILoggerFactory logs, Func<TorchSharp.torch.Device, ModelBundle>? load = null)
+    public DeviceHost(DeviceSettings settings, ILoggerFactory logs)
     {
         settings.Validate();
         Settings = settings;
-        load ??= device => ModelBundle.Load(settings.Path, device);
+        int capacity = LayerCapacity(ReadConfig(settings.Path));
+        if (capacity > 0 && (settings.ShardsPerPipeline > 1 || settings.EffectiveDevices.Any(d => d.Contains('+'))))
+            throw new ArgumentException("Model:LayersPerDevice / Model:DeviceMemoryGb (shard grains across silos) and Model:ShardsPerPipeline or '+'-joined " +
+                                        "Model:Devices (shards inside one device grain) are two ways to split the layers; configure one.");
+        // A device holding only some layers never loads the whole transformer: its shard grains load their ranges.
+        Func<TorchSharp.torch.Device, ModelBundle> load = device => ModelBundle.Load(settings.Path, device, withTransformer: capacity == 0);
         _executors = settings.EffectiveDevices.ToDictionary(d => d.Trim().ToLowerInvariant(),
-            d => new DeviceExecutor(d.Trim().ToLowerInvariant(), load, settings, logs.CreateLogger<DeviceExecutor>()));
+            d => new DeviceExecutor(d.Trim().ToLowerInvariant(), load, settings, logs.CreateLogger<DeviceExecutor>(), capacity));
         DalleMetrics.ObserveDevices(() => (_executors.Values.Sum(e => e.QueuedStreams), _executors.Values.Sum(e => e.ActiveStreams)));
+    }
+
+    /// <summary>The model's transformer config, or null when the folder cannot be read (the executors' load then reports why).</summary>
+    static TransformerConfig? ReadConfig(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, ModelBundle.ConfigFile);
+        try { return ModelConfig.FromJson(File.ReadAllText(path), path).Transformer; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Text.Json.JsonException) { return null; }
     }
 
     public DeviceSettings Settings { get; }
@@ -38,19 +52,17 @@ public sealed class DeviceHost : IDisposable
     }
 
     /// <summary>
-    /// The most layers one of this silo's devices holds for <paramref name="model"/>: Model:LayersPerDevice, or the layers
-    /// that fit Model:DeviceMemoryGb GiB (<see cref="Model.Transformer.ShardPlanner"/>); 0 when a device holds every layer.
+    /// The most layers one of this silo's devices holds of a model: Model:LayersPerDevice, or the layers that fit
+    /// Model:DeviceMemoryGb GiB (<see cref="ShardPlanner"/>, weights in float32 as served); 0 when a device holds every
+    /// layer (or the config is unknown).
     /// </summary>
-    public int LayerCapacity(ModelBundle model)
+    public int LayerCapacity(TransformerConfig? config)
     {
-        var config = model.Config.Transformer;
+        if (config is null) return 0;
         int capacity = Settings.LayersPerDevice;
         if (Settings.DeviceMemoryGb > 0)
         {
-            // In the weights' own precision: 4 bytes a value in fp32, 2 in bf16/fp16.
-            int bytesPerValue = (int)model.Transformer.parameters().First().ElementSize;
-            var plan = Model.Transformer.ShardPlanner.Plan(config, (long)(Settings.DeviceMemoryGb * (1L << 30)),
-                bytesPerValue: bytesPerValue, batchRows: Settings.MaxBatchRows);
+            var plan = ShardPlanner.Plan(config, (long)(Settings.DeviceMemoryGb * (1L << 30)), bytesPerValue: sizeof(float), batchRows: Settings.MaxBatchRows);
             int fits = SafeLayersPerDevice(plan, config.Layers);
             capacity = capacity > 0 ? Math.Min(capacity, fits) : fits;
         }
@@ -61,7 +73,7 @@ public sealed class DeviceHost : IDisposable
     /// The layers any device of a plan can hold wherever it lands in a chain: the fewest of the full shards (the first
     /// pays for the embeddings, the one before the end for the heads); the last shard is only the remainder.
     /// </summary>
-    public static int SafeLayersPerDevice(Model.Transformer.ShardPlan plan, int layers) =>
+    public static int SafeLayersPerDevice(ShardPlan plan, int layers) =>
         plan.ShardCount == 1 ? layers : plan.Shards.Take(plan.ShardCount - 1).Min(s => s.Count);
 
     /// <summary>Waits until every device has its model (throws the first loading error).</summary>

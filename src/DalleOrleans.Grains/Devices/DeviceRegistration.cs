@@ -49,7 +49,7 @@ public sealed class DeviceRegistration(DeviceHost host, Shards.PipelineDrivers d
                         MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams + headed.Active,
                         QueuedStreams = executor.QueuedStreams + headed.Queued, Draining = executor.Draining,
                         ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
-                        Layers = model.Config.Transformer.Layers, LayerCapacity = host.LayerCapacity(model),
+                        Layers = model.Config.Transformer.Layers, LayerCapacity = executor.LayerCapacity,
                         StreamsAccepted = executor.StreamsAccepted, TextTokens = model.Config.Transformer.TextLength,
                     });
                     // Once per device: operators (and deploy/scale-scenario.sh) read from it when new capacity is routable.

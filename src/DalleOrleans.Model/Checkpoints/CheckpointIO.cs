@@ -50,6 +50,27 @@ public static class CheckpointIO
         return file.Metadata;
     }
 
+    /// <summary>
+    /// Loads the part of a checkpoint that <paramref name="module"/> holds: each of its names, mapped by
+    /// <paramref name="checkpointName"/> to the file's name, must be in the file with its exact shape; the file's other
+    /// tensors (layers held elsewhere) are never read.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is unreadable, or lacks a name or shape the part needs (all listed at once).</exception>
+    public static Dictionary<string, string> LoadPart(torch.nn.Module module, string path, Func<string, string> checkpointName)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        TorchRuntime.Initialize();
+        var expected = module.state_dict().ToDictionary(kv => checkpointName(kv.Key), kv => kv.Value, StringComparer.Ordinal);
+        using var file = SafeTensors.Read(path, expected.ContainsKey);
+        CheckMatches(path, expected, file.Tensors);
+        using (torch.no_grad())
+        {
+            foreach (var (name, target) in expected)
+                target.copy_(file.Tensors[name]);
+        }
+        return file.Metadata;
+    }
+
     static void CheckMatches(string path, Dictionary<string, torch.Tensor> expected, Dictionary<string, torch.Tensor> found)
     {
         var missing = expected.Keys.Where(n => !found.ContainsKey(n)).OrderBy(n => n, StringComparer.Ordinal).ToList();

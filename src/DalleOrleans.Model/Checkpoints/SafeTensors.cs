@@ -107,7 +107,13 @@ public static class SafeTensors
     /// Reads every tensor and the metadata; tensors come back on the CPU in their stored dtype.
     /// </summary>
     /// <exception cref="CheckpointException">The file is missing, unreadable or not a valid safetensors file.</exception>
-    public static SafeTensorFile Read(string path)
+    public static SafeTensorFile Read(string path) => Read(path, include: null);
+
+    /// <summary>
+    /// Reads only the tensors whose names <paramref name="include"/> accepts (every tensor when null), and the metadata:
+    /// a shard loads its own layers from a whole model's file without ever holding the rest.
+    /// </summary>
+    public static SafeTensorFile Read(string path, Func<string, bool>? include)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         RequireLittleEndian();
@@ -118,7 +124,7 @@ public static class SafeTensors
         var tensors = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var entry in header.Entries.OrderBy(e => e.Begin))
+            foreach (var entry in header.Entries.Where(e => include is null || include(e.Name)).OrderBy(e => e.Begin))
                 tensors.Add(entry.Name, ReadTensor(path, stream, dataStart, entry));
         }
         catch

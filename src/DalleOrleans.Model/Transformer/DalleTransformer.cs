@@ -16,33 +16,82 @@ namespace DalleOrleans.Model.Transformer;
 /// </remarks>
 public sealed class DalleTransformer : Module
 {
-    readonly Embedding textEmbedding, textPosition, imageEmbedding, imageRow, imageColumn;
-    readonly ModuleList<TransformerBlock> blocks;
-    readonly LayerNorm lnFinal;
-    readonly Linear textHead, imageHead;
+    // Null in a part that does not hold them (see Held): the embeddings belong to layer 0's part, the final norm and the
+    // heads to the last layer's.
+    readonly Embedding? textEmbedding, textPosition, imageEmbedding, imageRow, imageColumn;
+    readonly ModuleList<TransformerBlock> blocks;            // layers Held.First .. Held.End−1, in order
+    readonly LayerNorm? lnFinal;
+    readonly Linear? textHead, imageHead;
     readonly AttentionMaskCache _masks;
 
     public TransformerConfig Config { get; }
 
+    /// <summary>
+    /// The layers this instance holds: every layer for a whole model; a contiguous range for a shard's part (which also
+    /// holds the embeddings when the range starts at layer 0, the final norm and heads when it ends at the last layer).
+    /// </summary>
+    public LayerRange Held { get; }
+    public bool HoldsEveryLayer => Held.First == 0 && Held.End == Config.Layers;
+    bool HoldsInput => Held.First == 0;
+    bool HoldsOutput => Held.End == Config.Layers;
+
     public const float TextLossWeight = 1f / 8f, ImageLossWeight = 7f / 8f;
 
-    public DalleTransformer(TransformerConfig config) : base(nameof(DalleTransformer))
+    /// <summary>The whole model, or with <paramref name="held"/> only a contiguous range of its layers (a shard's part).</summary>
+    public DalleTransformer(TransformerConfig config, LayerRange? held = null) : base(nameof(DalleTransformer))
     {
         config.Validate();
         Config = config;
+        Held = held ?? new LayerRange(0, config.Layers);
+        if (Held.First < 0 || Held.Count < 1 || Held.End > config.Layers)
+            throw new ArgumentOutOfRangeException(nameof(held), $"layers {Held.First}..{Held.End - 1} are not a range of the model's {config.Layers} layers.");
         _masks = new AttentionMaskCache(config);
         int d = config.ModelDim, L = config.TextLength;
-        textEmbedding = Embedding(config.TextVocabSize + L + 1, d);   // words, per-position pads, BOS
-        textPosition = Embedding(L + 1, d);
-        imageEmbedding = Embedding(config.ImageVocabSize, d);
-        imageRow = Embedding(config.GridSize, d);
-        imageColumn = Embedding(config.GridSize, d);
-        blocks = new ModuleList<TransformerBlock>(config.Attention.Select(kind => new TransformerBlock(config, kind)).ToArray());
-        lnFinal = LayerNorm(d);
-        textHead = Linear(d, config.TextVocabSize);
-        imageHead = Linear(d, config.ImageVocabSize);
+        if (HoldsInput)
+        {
+            textEmbedding = Embedding(config.TextVocabSize + L + 1, d);   // words, per-position pads, BOS
+            textPosition = Embedding(L + 1, d);
+            imageEmbedding = Embedding(config.ImageVocabSize, d);
+            imageRow = Embedding(config.GridSize, d);
+            imageColumn = Embedding(config.GridSize, d);
+        }
+        blocks = new ModuleList<TransformerBlock>(config.Attention.Skip(Held.First).Take(Held.Count).Select(kind => new TransformerBlock(config, kind)).ToArray());
+        if (HoldsOutput)
+        {
+            lnFinal = LayerNorm(d);
+            textHead = Linear(d, config.TextVocabSize);
+            imageHead = Linear(d, config.ImageVocabSize);
+        }
         RegisterComponents();
         InitWeights();
+    }
+
+    /// <summary>Layer <paramref name="layer"/> (a model-wide index) of those held.</summary>
+    TransformerBlock Block(int layer) => blocks[layer - Held.First];
+
+    /// <summary>
+    /// The name a parameter of this instance has in a whole model's checkpoint: a part numbers its blocks from 0, the
+    /// checkpoint from the model's first layer ("blocks.0.…" of the part holding layers 3.. is "blocks.3.…").
+    /// </summary>
+    public string CheckpointName(string name)
+    {
+        const string prefix = "blocks.";
+        if (Held.First == 0 || !name.StartsWith(prefix, StringComparison.Ordinal)) return name;
+        int dot = name.IndexOf('.', prefix.Length);
+        int local = int.Parse(name.AsSpan(prefix.Length, dot - prefix.Length));
+        return $"{prefix}{local + Held.First}{name[dot..]}";
+    }
+
+    /// <summary>
+    /// Loads only <paramref name="held"/>'s layers (and the embeddings or heads its range needs) from a whole model's
+    /// checkpoint: a shard's device never holds the rest of the model, so a model bigger than one device can be spread.
+    /// </summary>
+    public static DalleTransformer LoadPart(TransformerConfig config, LayerRange held, string checkpointPath)
+    {
+        var part = new DalleTransformer(config, held);
+        try { Checkpoints.CheckpointIO.LoadPart(part, checkpointPath, part.CheckpointName); }
+        catch { part.Dispose(); throw; }
+        return part;
     }
 
     void InitWeights()
@@ -56,12 +105,12 @@ public sealed class DalleTransformer : Module
     }
 
     /// <summary>The dtype the weights are held in (float32 as trained; bf16 or fp16 when served in half precision).</summary>
-    public ScalarType ParameterDtype => imageHead.weight!.dtype;
+    public ScalarType ParameterDtype => parameters().First().dtype;
 
     /// <summary>Device of the input embeddings (where a pipeline's first shard runs).</summary>
-    public Device InputDevice => imageEmbedding.weight!.device;
+    public Device InputDevice => (imageEmbedding?.weight ?? parameters().First()).device;
     /// <summary>Device of the final norm and heads (where a pipeline's last shard runs).</summary>
-    public Device OutputDevice => imageHead.weight!.device;
+    public Device OutputDevice => (imageHead?.weight ?? parameters().Last()).device;
 
     /// <summary>
     /// Spreads the model over devices for a sharded pipeline: embeddings on <paramref name="input"/>, layer i on
@@ -69,9 +118,26 @@ public sealed class DalleTransformer : Module
     /// </summary>
     public void Place(Device input, Func<int, Device> layerDevice, Device output)
     {
-        textEmbedding.to(input); textPosition.to(input); imageEmbedding.to(input); imageRow.to(input); imageColumn.to(input);
+        RequireEveryLayer(nameof(Place));
+        textEmbedding!.to(input); textPosition!.to(input); imageEmbedding!.to(input); imageRow!.to(input); imageColumn!.to(input);
         for (int i = 0; i < blocks.Count; i++) blocks[i].to(layerDevice(i));
-        lnFinal.to(output); textHead.to(output); imageHead.to(output);
+        lnFinal!.to(output); textHead!.to(output); imageHead!.to(output);
+    }
+
+    void RequireEveryLayer(string what)
+    {
+        if (!HoldsEveryLayer)
+            throw new InvalidOperationException($"{what} needs the whole model; this part holds layers {Held.First}..{Held.End - 1} of {Config.Layers}.");
+    }
+
+    void RequireInput()
+    {
+        if (!HoldsInput) throw new InvalidOperationException($"the embeddings belong to layer 0's part; this part holds layers {Held.First}..{Held.End - 1}.");
+    }
+
+    void RequireOutput()
+    {
+        if (!HoldsOutput) throw new InvalidOperationException($"the final norm and heads belong to the last layer's part; this part holds layers {Held.First}..{Held.End - 1}.");
     }
 
     /// <summary>The additive (T, T) mask for a kind on a device, built once per device (<see cref="AttentionMaskCache"/>).</summary>
@@ -90,18 +156,20 @@ public sealed class DalleTransformer : Module
 
     Tensor EmbedText(Tensor textTokens)                                    // (B, L) → (B, L+1, C)
     {
+        RequireInput();
         var ids = TextInputIds(textTokens);
         var positions = arange(Config.TextLength + 1, dtype: int64, device: ids.device);
-        return textEmbedding.forward(ids) + textPosition.forward(positions);
+        return textEmbedding!.forward(ids) + textPosition!.forward(positions);
     }
 
     /// <summary>Image token embeddings plus row and column embeddings of each token's grid index.</summary>
     Tensor EmbedImage(Tensor imageTokens, Tensor gridIndex)                // (B, n), (B, n) or (n) → (B, n, C)
     {
+        RequireInput();
         int G = Config.GridSize;
-        return imageEmbedding.forward(imageTokens)
-             + imageRow.forward(gridIndex.div(G, rounding_mode: RoundingMode.floor))
-             + imageColumn.forward(gridIndex.remainder(G));
+        return imageEmbedding!.forward(imageTokens)
+             + imageRow!.forward(gridIndex.div(G, rounding_mode: RoundingMode.floor))
+             + imageColumn!.forward(gridIndex.remainder(G));
     }
 
     /// <summary>
@@ -114,11 +182,13 @@ public sealed class DalleTransformer : Module
     /// <summary>Layers [from, to) over a whole prefix of the stream; optionally fills the KV cache at <paramref name="slots"/>.</summary>
     public Tensor RunLayers(Tensor h, int from, int to, KvCache? cache = null, Tensor? slots = null)
     {
+        CheckRange(from, to);
         long T = h.shape[1];
         for (int i = from; i < to; i++)
         {
-            var mask = Mask(blocks[i].Kind, h.device).narrow(0, 0, T).narrow(1, 0, T);
-            h = blocks[i].Forward(h, mask, cache, i, slots);
+            var block = Block(i);
+            var mask = Mask(block.Kind, h.device).narrow(0, 0, T).narrow(1, 0, T);
+            h = block.Forward(h, mask, cache, i, slots);
         }
         return h;
     }
@@ -126,11 +196,12 @@ public sealed class DalleTransformer : Module
     /// <summary>Teacher-forced forward pass: (text logits (B, L, V), image logits (B, N, K)).</summary>
     public (Tensor text, Tensor image) Forward(Tensor textTokens, Tensor imageTokens)
     {
+        RequireEveryLayer("the teacher-forced forward pass");
         int L = Config.TextLength, N = Config.ImageTokens;
         var gridIndex = arange(N - 1, dtype: int64, device: imageTokens.device);
         var h = cat(new[] { EmbedText(textTokens), EmbedImage(imageTokens.narrow(1, 0, N - 1), gridIndex) }, 1); // (B, T, C)
-        h = lnFinal.forward(RunLayers(h, 0, Config.Layers));
-        return (textHead.forward(h.narrow(1, 0, L)), imageHead.forward(h.narrow(1, L, N)));
+        h = lnFinal!.forward(RunLayers(h, 0, Config.Layers));
+        return (textHead!.forward(h.narrow(1, 0, L)), imageHead!.forward(h.narrow(1, L, N)));
     }
 
     /// <summary>The paper's objective: cross-entropy weighted 1/8 on text and 7/8 on image tokens.</summary>
@@ -151,7 +222,11 @@ public sealed class DalleTransformer : Module
     public Tensor EmbedPrefix(Tensor textTokens) => EmbedText(textTokens);
 
     /// <summary>Final norm and image head on the last position of a prefix: logits for image token 0, (B, K).</summary>
-    public Tensor PrefixLogits(Tensor h) => imageHead.forward(lnFinal.forward(h.select(1, h.shape[1] - 1).to(OutputDevice)));
+    public Tensor PrefixLogits(Tensor h)
+    {
+        RequireOutput();
+        return imageHead!.forward(lnFinal!.forward(h.select(1, h.shape[1] - 1).to(OutputDevice)));
+    }
 
     /// <summary>
     /// Prefills layers [from, to) for new rows, writing their keys and values into <paramref name="slots"/> of the
@@ -181,12 +256,12 @@ public sealed class DalleTransformer : Module
         var maskRows = new Dictionary<AttentionKind, Tensor>();
         for (int i = from; i < to; i++)
         {
-            var kind = blocks[i].Kind;
-            if (!maskRows.TryGetValue(kind, out var rows))
-                maskRows[kind] = rows = positions.MaskRows(Mask(kind, h.device));
-            h = blocks[i].Step(h, cache, i, positions.WriteIndex, rows, positions.KeyLength);
+            var block = Block(i);
+            if (!maskRows.TryGetValue(block.Kind, out var rows))
+                maskRows[block.Kind] = rows = positions.MaskRows(Mask(block.Kind, h.device));
+            h = block.Step(h, cache, i, positions.WriteIndex, rows, positions.KeyLength);
         }
-        return to == Config.Layers ? imageHead.forward(lnFinal.forward(h.squeeze(1).to(OutputDevice))) : h;
+        return to == Config.Layers ? imageHead!.forward(lnFinal!.forward(h.squeeze(1).to(OutputDevice))) : h;
     }
 
     /// <summary>Every layer: image tokens (B) → logits of each row's next image token (B, K).</summary>
@@ -197,5 +272,7 @@ public sealed class DalleTransformer : Module
     {
         if (from < 0 || to > Config.Layers || from >= to)
             throw new ArgumentOutOfRangeException(nameof(from), $"layers {from}..{to - 1} are not a range of the model's {Config.Layers} layers.");
+        if (from < Held.First || to > Held.End)
+            throw new ArgumentOutOfRangeException(nameof(from), $"layers {from}..{to - 1} are not all held here: this part holds layers {Held.First}..{Held.End - 1}.");
     }
 }
