@@ -58,7 +58,8 @@ public static class PipelineBench
     /// <summary>One configuration: lanes and the pipeline's rows (Model:MaxBatchRows, split over the lanes).</summary>
     sealed record Mode(string Name, int MicroBatches, int PipelineRows);
 
-    sealed record Turn(Mode Mode, double TokensPerSecond, long Steps, double WaitSeconds, double ComputeSeconds, long ShardCalls, double MeanStreams, double Cores);
+    sealed record Turn(Mode Mode, double TokensPerSecond, long Steps, double WaitSeconds, double ComputeSeconds, long ShardCalls, double MeanStreams, double Cores,
+        long[] HeldBytes);
 
     static async Task RunAsync(string folder, int concurrency, double seconds, int rounds, int candidates, int rows, CancellationToken ct)
     {
@@ -89,6 +90,9 @@ public static class PipelineBench
         double stepSeconds = alone.Sum(t => t.WaitSeconds) / alone.Sum(t => t.Steps);
         double hopSeconds = (alone.Sum(t => t.WaitSeconds) - alone.Sum(t => t.ComputeSeconds)) / alone.Sum(t => t.Steps);
         double perCall = (alone.Sum(t => t.WaitSeconds) - alone.Sum(t => t.ComputeSeconds)) / alone.Sum(t => t.ShardCalls);
+        // Each silo's device holds only its shard's layers (loaded when the shard grain first ran), never the whole model.
+        long wholeBytes = WholeTransformerBytes(folder);
+        AnsiConsole.MarkupLineInterpolated($"transformer weights held per silo (float32): {string.Join(" and ", turns[0].HeldBytes.Select(b => $"{b / 1048576.0:F2} MiB"))} of the whole model's {wholeBytes / 1048576.0:F2} MiB");
         AnsiConsole.MarkupLineInterpolated($"hops (1 lane): [bold]{hopSeconds * 1e6:F0} µs per step[/] ({perCall * 1e6:F0} µs per shard call, 2 calls a step: 1 in-silo, 1 to the other silo) = [bold]{hopSeconds / stepSeconds:P0}[/] of a step's {stepSeconds * 1e3:F2} ms");
     }
 
@@ -115,10 +119,13 @@ public static class PipelineBench
             var cpu = CpuClock.Start();
             var report = await LoadRunner.RunAsync(mode.Name, plan, (r, token) => client.GenerateAsync(r, cancellation: token), ct);
             var after = Snapshot();
+            var held = new List<long>();
+            foreach (var executor in hosts.Select(h => h.Services.GetRequiredService<DeviceHost>().Executors.Single()))
+                held.Add(await executor.Run(model => (model.HoldsTransformer ? model.Transformer.parameters().Sum(t => t.NumberOfElements * t.ElementSize) : 0) + executor.Layers.Bytes));
             long steps = after.Steps - before.Steps;
             double tokens = report.CandidatesPerSecond * config.ImageTokens;
             return new Turn(mode, tokens, steps, after.Wait - before.Wait, after.Compute - before.Compute, after.Calls - before.Calls,
-                steps == 0 ? 0 : report.CandidatesPerSecond * config.ImageTokens * report.Seconds / steps, cpu.CoresSince());
+                steps == 0 ? 0 : report.CandidatesPerSecond * config.ImageTokens * report.Seconds / steps, cpu.CoresSince(), held.ToArray());
         }
         finally
         {
@@ -128,6 +135,11 @@ public static class PipelineBench
             first.Dispose();
         }
     }
+
+    /// <summary>The whole transformer's bytes in float32 (as served), from the checkpoint's header: values × 4.</summary>
+    static long WholeTransformerBytes(string folder) =>
+        Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(folder, ModelBundle.TransformerFile)).Entries
+            .Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b)) * sizeof(float);
 
     static async Task<IHost> StartSilo(string folder, int layers, Mode mode, int siloPort, int? primaryPort, string cluster, CancellationToken ct)
     {
