@@ -41,8 +41,7 @@ public sealed record DeviceInfo
     [Id(8)] public int ImageTokens { get; init; }
     /// <summary>Image vocabulary (dVAE codebook) of the served model: the top-k limit.</summary>
     [Id(9)] public int ImageVocabSize { get; init; }
-    /// <summary>Transformer shards in this device's pipeline.</summary>
-    [Id(10)] public int Shards { get; init; } = 1;
+    // Id 10 was Shards (shards inside one device grain, removed): not reused.
     /// <summary>Text tokens the served model reads (its prompt limit); 0 from devices that do not publish it.</summary>
     [Id(11)] public int TextTokens { get; init; }
     /// <summary>Transformer layers of the served model.</summary>

@@ -48,7 +48,7 @@ public sealed class DeviceGrain(DeviceHost host, PipelineDrivers drivers, ILocal
         {
             Key = this.GetPrimaryKeyString(), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
             MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams, QueuedStreams = executor.QueuedStreams,
-            ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
+            ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize,
             TextTokens = model.Config.Transformer.TextLength,
             Draining = executor.Draining, StreamsAccepted = executor.StreamsAccepted,
             Layers = model.Config.Transformer.Layers, LayerCapacity = executor.LayerCapacity,

@@ -11,4 +11,13 @@ public class SettingsTests
         var e = Assert.Throws<ArgumentException>(() => new ClusterSettings { SiloPort = silo, GatewayPort = gateway }.Validate());
         Assert.Contains(expected, e.Message);
     }
+
+    [Fact]
+    public void DevicesJoinedByPlusAreRefusedPointingAtLayersPerDevice()
+    {
+        // One way to split a model: shard grains, one device per entry (the '+' pipelines inside one grain are gone).
+        var e = Assert.Throws<ArgumentException>(() => new Devices.DeviceSettings { Devices = new[] { "cuda:0+cuda:1" } }.Validate());
+        Assert.Contains("Model:Devices holds 'cuda:0+cuda:1'", e.Message);
+        Assert.Contains("Model:LayersPerDevice", e.Message);
+    }
 }

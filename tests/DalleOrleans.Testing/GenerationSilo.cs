@@ -19,7 +19,6 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
     /// <summary>"false" turns caching off (every request generated), for tests whose expected images must not be cache hits.</summary>
     public const string CacheEnabledProperty = "Cache:Enabled";
     public const string BatchRowsProperty = "Model:MaxBatchRows";
-    public const string ShardsProperty = "Model:ShardsPerPipeline";
     /// <summary>Comma-separated device names (default "cpu"); "cpu:N" adds more executors on the CPU.</summary>
     public const string DevicesProperty = "Model:Devices";
     /// <summary>Layers per device, for every silo or per silo: "Model:LayersPerDevice:{silo name}" wins (Primary, Secondary_1...).</summary>
@@ -30,7 +29,6 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
     {
         var configuration = silo.Configuration;
         int rows = int.TryParse(configuration[BatchRowsProperty], out var r) ? r : 16;
-        int shards = int.TryParse(configuration[ShardsProperty], out var s) ? s : 1;
         string siloName = configuration["Orleans:Name"] ?? "";   // TestingHost's per-silo setting: "Primary", "Secondary_1", ...
         int layers = int.TryParse(configuration[$"{LayersPerDeviceProperty}:{siloName}"] ?? configuration[LayersPerDeviceProperty], out var l) ? l : 0;
         int microBatches = int.TryParse(configuration[MicroBatchesProperty], out var m) ? m : 0;
@@ -38,7 +36,7 @@ public sealed class GenerationSiloConfigurator : ISiloConfigurator
         silo.AddDalleGeneration(
             new DeviceSettings
             {
-                Path = SharedTinyModel.Folder, Devices = devices, MaxBatchRows = rows, MaxQueuedStreams = 512, ShardsPerPipeline = shards,
+                Path = SharedTinyModel.Folder, Devices = devices, MaxBatchRows = rows, MaxQueuedStreams = 512,
                 LayersPerDevice = layers, MicroBatches = microBatches,
             },
             new CacheSettings { Redis = configuration[RedisProperty] ?? "", Enabled = configuration[CacheEnabledProperty] != "false" });
@@ -84,7 +82,6 @@ public class GenerationCluster : InProcessCluster
     public GenerationClient Client => new(Grains);
 
     protected virtual string? Redis => null;
-    protected virtual int Shards => 1;
     protected virtual bool CacheEnabled => true;
 
     protected override void ConfigureBuilder(TestClusterBuilder builder)
@@ -92,7 +89,6 @@ public class GenerationCluster : InProcessCluster
         builder.AddSiloBuilderConfigurator<GenerationSiloConfigurator>();
         builder.AddClientBuilderConfigurator<FastGatewayClientConfigurator>();
         if (Redis is not null) builder.Properties[GenerationSiloConfigurator.RedisProperty] = Redis;
-        builder.Properties[GenerationSiloConfigurator.ShardsProperty] = Shards.ToString();
         if (!CacheEnabled) builder.Properties[GenerationSiloConfigurator.CacheEnabledProperty] = "false";
     }
 
@@ -157,8 +153,3 @@ public sealed class MixedPipelineCluster : GenerationCluster
     }
 }
 
-/// <summary>One silo whose device runs the transformer as a two-shard pipeline.</summary>
-public sealed class ShardedGenerationCluster : GenerationCluster
-{
-    protected override int Shards => 2;
-}

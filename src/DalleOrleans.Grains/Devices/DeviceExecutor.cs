@@ -158,11 +158,10 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         try
         {
             TorchRuntime.Initialize();
-            _devices = Device.Split('+').Select(DeviceNames.Parse).ToArray();
-            model = _load(_devices[0]);
+            _device = DeviceNames.Parse(Device);
+            model = _load(_device);
             if (LayerCapacity > 0 && model.HoldsTransformer)
                 throw new InvalidOperationException($"device {Device} holds at most {LayerCapacity} layers, but its loader gave the whole transformer.");
-            if (model.HoldsTransformer) NewBatcher(model).Dispose();    // checks the shard layout against the model before serving
             _ready.SetResult(model);
         }
         catch (Exception e)
@@ -239,12 +238,10 @@ public sealed class DeviceExecutor : IStreamQueue, IDisposable
         while ((idle || System.Diagnostics.Stopwatch.GetElapsedTime(started) < MaxJobTimePerStep) && _jobs.TryDequeue(out var job)) job(model);
     }
 
-    TorchSharp.torch.Device[] _devices = Array.Empty<TorchSharp.torch.Device>();
+    TorchSharp.torch.Device _device = TorchSharp.torch.CPU;
 
-    /// <summary>The batcher over this executor's pipeline: ShardsPerPipeline shards spread over its devices.</summary>
-    ContinuousBatcher NewBatcher(ModelBundle model) =>
-        new(new TransformerPipeline(model.Transformer, _settings.MaxBatchRows,
-            TransformerPipeline.EvenSplit(model.Config.Transformer.Layers, _settings.ShardsPerPipeline, _devices)));
+    /// <summary>The batching loop's pipeline: every layer on this device (a split model runs as shard grains instead).</summary>
+    ContinuousBatcher NewBatcher(ModelBundle model) => new(new TransformerPipeline(model.Transformer, _settings.MaxBatchRows, _device));
 
     void Admit(ContinuousBatcher batcher)
     {

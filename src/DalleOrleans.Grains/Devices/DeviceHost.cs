@@ -17,9 +17,6 @@ public sealed class DeviceHost : IDisposable
         settings.Validate();
         Settings = settings;
         int capacity = LayerCapacity(ReadConfig(settings.Path));
-        if (capacity > 0 && (settings.ShardsPerPipeline > 1 || settings.EffectiveDevices.Any(d => d.Contains('+'))))
-            throw new ArgumentException("Model:LayersPerDevice / Model:DeviceMemoryGb (shard grains across silos) and Model:ShardsPerPipeline or '+'-joined " +
-                                        "Model:Devices (shards inside one device grain) are two ways to split the layers; configure one.");
         // A device holding only some layers never loads the whole transformer: its shard grains load their ranges.
         Func<TorchSharp.torch.Device, ModelBundle> load = device => ModelBundle.Load(settings.Path, device, withTransformer: capacity == 0);
         _executors = settings.EffectiveDevices.ToDictionary(d => d.Trim().ToLowerInvariant(),

@@ -48,7 +48,7 @@ public sealed class DeviceRegistration(DeviceHost host, Shards.PipelineDrivers d
                         Key = KeyOf(executor), Silo = silo.SiloAddress.ToString(), Device = executor.Device, ModelId = model.ModelId,
                         MaxBatchRows = executor.MaxBatchRows, ActiveStreams = executor.ActiveStreams + headed.Active,
                         QueuedStreams = executor.QueuedStreams + headed.Queued, Draining = executor.Draining,
-                        ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize, Shards = host.Settings.ShardsPerPipeline,
+                        ImageTokens = model.Config.Transformer.ImageTokens, ImageVocabSize = model.Config.Transformer.ImageVocabSize,
                         Layers = model.Config.Transformer.Layers, LayerCapacity = executor.LayerCapacity,
                         StreamsAccepted = executor.StreamsAccepted, TextTokens = model.Config.Transformer.TextLength,
                     });

@@ -8,8 +8,9 @@ public sealed record DeviceSettings
     /// <summary>Folder of the model bundle (config.json, vocab.json, *.safetensors).</summary>
     public string Path { get; init; } = "models/shapes-v2";
     /// <summary>
-    /// Pipelines this silo hosts a DeviceGrain for, one entry each: "cpu", "cuda:0", "cuda:1", or several devices
-    /// joined by '+' ("cuda:0+cuda:1") whose shards are placed round-robin on them. Empty means "cpu".
+    /// Devices this silo hosts a DeviceGrain for, one entry each: "cpu", "cuda:0", "cuda:1". Empty means "cpu". A model
+    /// that does not fit one device is split with <see cref="LayersPerDevice"/> or <see cref="DeviceMemoryGb"/>: the
+    /// silos then chain devices (of this silo or others) into pipelines of shard grains.
     /// </summary>
     /// <remarks>No array initializer: the configuration binder appends to an existing array instead of replacing it.</remarks>
     public string[] Devices { get; init; } = Array.Empty<string>();
@@ -20,9 +21,6 @@ public sealed record DeviceSettings
     public int MaxBatchRows { get; init; } = 32;
     /// <summary>Streams waiting for a row; past this a device refuses work at once ("overloaded").</summary>
     public int MaxQueuedStreams { get; init; } = 256;
-    /// <summary>Transformer shards per pipeline (contiguous layer ranges); 1 = every layer in one shard.
-    /// <c>ShardPlanner</c> suggests a value from device memory.</summary>
-    public int ShardsPerPipeline { get; init; } = 1;
 
     /// <summary>
     /// Layers each device of this silo holds when the model does not fit one device: devices holding fewer than every
@@ -62,10 +60,11 @@ public sealed record DeviceSettings
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("Model:Path must name the model folder.");
         if (EffectiveDevices.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Model:Devices holds an empty device name.");
         if (EffectiveDevices.Any(d => d.Contains('|'))) throw new ArgumentException("Model:Devices holds a name with '|', which grain keys reserve.");
+        if (EffectiveDevices.FirstOrDefault(d => d.Contains('+')) is { } joined)
+            throw new ArgumentException($"Model:Devices holds '{joined}': list each device on its own and split the layers with Model:LayersPerDevice or Model:DeviceMemoryGb (devices joined by '+' are no longer supported).");
         if (EffectiveDevices.Distinct(StringComparer.OrdinalIgnoreCase).Count() != EffectiveDevices.Length)
             throw new ArgumentException($"Model:Devices lists a device twice: {string.Join(", ", Devices)}.");
         if (MaxBatchRows is < 2 or > 4096) throw new ArgumentException($"Model:MaxBatchRows is {MaxBatchRows}; it must be between 2 and 4096.");
-        if (ShardsPerPipeline is < 1 or > 1024) throw new ArgumentException($"Model:ShardsPerPipeline is {ShardsPerPipeline}; it must be between 1 and the model's layer count.");
         if (DrainSeconds is < 1 or > 3600) throw new ArgumentException($"Model:DrainSeconds is {DrainSeconds}; it must be between 1 and 3600.");
         if (PreviewsPerImage is < 0 or > 64) throw new ArgumentException($"Model:PreviewsPerImage is {PreviewsPerImage}; it must be between 0 and 64.");
         if (LayersPerDevice is < 0 or > 100_000) throw new ArgumentException($"Model:LayersPerDevice is {LayersPerDevice}; it must be between 0 (every layer) and the model's layer count.");

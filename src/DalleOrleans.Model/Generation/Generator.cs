@@ -16,12 +16,10 @@ public sealed class Generator : IDisposable
     readonly ModelBundle _model;
     readonly ContinuousBatcher _batcher;
 
-    /// <param name="shards">Shards of the transformer pipeline (layer ranges), all on the model's device: 1 = unsharded.</param>
-    public Generator(ModelBundle model, int maxBatchRows = 32, int shards = 1)
+    public Generator(ModelBundle model, int maxBatchRows = 32)
     {
         _model = model;
-        _batcher = new ContinuousBatcher(new TransformerPipeline(model.Transformer, maxBatchRows,
-            TransformerPipeline.EvenSplit(model.Config.Transformer.Layers, shards, new[] { model.Device })));
+        _batcher = new ContinuousBatcher(new TransformerPipeline(model.Transformer, maxBatchRows, model.Device));
     }
 
     public ModelBundle Model => _model;

@@ -107,23 +107,6 @@ public sealed class DalleTransformer : Module
     /// <summary>The dtype the weights are held in (float32 as trained; bf16 or fp16 when served in half precision).</summary>
     public ScalarType ParameterDtype => parameters().First().dtype;
 
-    /// <summary>Device of the input embeddings (where a pipeline's first shard runs).</summary>
-    public Device InputDevice => (imageEmbedding?.weight ?? parameters().First()).device;
-    /// <summary>Device of the final norm and heads (where a pipeline's last shard runs).</summary>
-    public Device OutputDevice => (imageHead?.weight ?? parameters().Last()).device;
-
-    /// <summary>
-    /// Spreads the model over devices for a sharded pipeline: embeddings on <paramref name="input"/>, layer i on
-    /// <paramref name="layerDevice"/>(i), final norm and heads on <paramref name="output"/>.
-    /// </summary>
-    public void Place(Device input, Func<int, Device> layerDevice, Device output)
-    {
-        RequireEveryLayer(nameof(Place));
-        textEmbedding!.to(input); textPosition!.to(input); imageEmbedding!.to(input); imageRow!.to(input); imageColumn!.to(input);
-        for (int i = 0; i < blocks.Count; i++) blocks[i].to(layerDevice(i));
-        lnFinal!.to(output); textHead!.to(output); imageHead!.to(output);
-    }
-
     void RequireEveryLayer(string what)
     {
         if (!HoldsEveryLayer)
@@ -225,7 +208,7 @@ public sealed class DalleTransformer : Module
     public Tensor PrefixLogits(Tensor h)
     {
         RequireOutput();
-        return imageHead!.forward(lnFinal!.forward(h.select(1, h.shape[1] - 1).to(OutputDevice)));
+        return imageHead!.forward(lnFinal!.forward(h.select(1, h.shape[1] - 1)));
     }
 
     /// <summary>
@@ -261,7 +244,7 @@ public sealed class DalleTransformer : Module
                 maskRows[block.Kind] = rows = positions.MaskRows(Mask(block.Kind, h.device));
             h = block.Step(h, cache, i, positions.WriteIndex, rows, positions.KeyLength);
         }
-        return to == Config.Layers ? imageHead!.forward(lnFinal!.forward(h.squeeze(1).to(OutputDevice))) : h;
+        return to == Config.Layers ? imageHead!.forward(lnFinal!.forward(h.squeeze(1))) : h;
     }
 
     /// <summary>Every layer: image tokens (B) → logits of each row's next image token (B, K).</summary>
