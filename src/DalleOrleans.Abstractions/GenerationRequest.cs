@@ -2,7 +2,7 @@ namespace DalleOrleans.Abstractions;
 
 /// <summary>
 /// What a caller asks for. Version 1 of the contract: fields are only ever added with new ids.
-/// Defaults leave sampling untouched (temperature 1, no top-k, top-p 1, guidance 1 = off).
+/// Defaults: temperature 1, no top-k, top-p 1, classifier-free guidance 2 (see <see cref="DefaultGuidanceScale"/>).
 /// </summary>
 [GenerateSerializer, Alias("DalleOrleans.GenerationRequest.v1")]
 public sealed record GenerationRequest
@@ -14,7 +14,15 @@ public sealed record GenerationRequest
     [Id(4)] public double Temperature { get; init; } = 1.0;
     [Id(5)] public int TopK { get; init; }
     [Id(6)] public double TopP { get; init; } = 1.0;
-    [Id(7)] public double GuidanceScale { get; init; } = 1.0;
+    [Id(7)] public double GuidanceScale { get; init; } = DefaultGuidanceScale;
+
+    /// <summary>
+    /// Classifier-free guidance unless a caller asks otherwise. Why 2: with the shipped shapes-v2 (trained with caption
+    /// dropout, so it has an unconditional stream) guidance 2 raised the reranked top-1 full match on held-out pairs from
+    /// 54.3 % to 67.6 % and a random candidate's from 29.3 % to 39.5 % (256 captions each, `dalle-train eval --guidance`);
+    /// it costs a second KV row per candidate. 1 turns it off (half the rows, for load tests or speed).
+    /// </summary>
+    public const double DefaultGuidanceScale = 2.0;
 }
 
 /// <summary>One ranked image of a result.</summary>

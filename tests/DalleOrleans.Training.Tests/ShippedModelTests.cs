@@ -2,6 +2,7 @@ using DalleOrleans.Model;
 using DalleOrleans.Model.Generation;
 using DalleOrleans.Model.Imaging;
 using DalleOrleans.Shapes;
+using DalleOrleans.Training.Setup;
 using Xunit;
 using Generator = DalleOrleans.Model.Generation.Generator;
 
@@ -64,7 +65,7 @@ public sealed class ShippedModelTests
         var captions = EvaluationCaptions.Seen;
         for (int i = 0; i < captions.Count; i++)
         {
-            var result = generator.Generate(new ImageRequest(captions[i], Candidates, Top: 1, Seed: i));
+            var result = generator.Generate(new ImageRequest(captions[i], Candidates, Top: 1, Seed: i, ShippedConfig.Sampling));
             var (rgb, width, height) = PngCodec.DecodeRgb(result.Images[0].Png);
             var judged = AttributeJudge.Judge(rgb, width, height);
             if (!AttributeJudge.Matches(judged, CaptionParser.Parse(captions[i]))) misses.Add($"\"{captions[i]}\" → {judged.Attributes}");

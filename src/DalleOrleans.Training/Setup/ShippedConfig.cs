@@ -75,8 +75,9 @@ public static class ShippedConfig
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, null),
     };
 
-    /// <summary>Sampling used by `sample` and `eval` unless options override it.</summary>
-    public static SamplingOptions Sampling { get; } = new(Temperature: 1.0, TopK: 0, TopP: 1.0, GuidanceScale: 1.0);
+    /// <summary>Sampling used by `sample` and `eval` unless options override it: the service's defaults (guidance 2, see
+    /// GenerationRequest.DefaultGuidanceScale), so that the evaluation judges what users get.</summary>
+    public static SamplingOptions Sampling { get; } = new(Temperature: 1.0, TopK: 0, TopP: 1.0, GuidanceScale: 2.0);
 
     /// <summary>
     /// The dVAE's annealing for a plan: the proportions of <see cref="DvaeSchedule"/>'s defaults (τ reaches 1/16
