@@ -77,4 +77,36 @@ public class PackageTests(TrainedRunFixture run)
         Assert.Equal(1, outcome.ExitCode);
         Assert.Contains("run `dalle-train dvae", outcome.Error);
     }
+
+    [Fact]
+    public void AWarmStartThatTrainedOneStageShipsTheOthersInheritedUnchanged()
+    {
+        // A run with only the transformer's state (as after `transformer --init <model>`): the dVAE and reranker come
+        // from the packaged model, byte for byte in the run and value for value in the new bundle.
+        string warm = Path.Combine(run.Root, $"warm-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(warm);
+        foreach (var file in new[] { "config.json", "vocab.json", "transformer.safetensors", "transformer.state.json" })
+            File.Copy(Path.Combine(run.Run, file), Path.Combine(warm, file));
+
+        var refused = CliRunner.Run("package", "--run", warm, "--out", Path.Combine(warm, "model"));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("--inherit", refused.Error);
+
+        var packaged = CliRunner.Run("package", "--run", warm, "--out", Path.Combine(warm, "model"), "--inherit", run.Model);
+        Assert.True(packaged.ExitCode == 0, packaged.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Model, "reranker.safetensors")), File.ReadAllBytes(Path.Combine(warm, "reranker.safetensors")));
+        using (var inheritedFrom = SafeTensors.Read(Path.Combine(run.Model, "dvae.safetensors")))
+        using (var shipped = SafeTensors.Read(Path.Combine(warm, "model", "dvae.safetensors")))
+            foreach (var (name, tensor) in inheritedFrom.Tensors) Assert.True(tensor.eq(shipped.Tensors[name]).all().item<bool>(), name);
+        string md = File.ReadAllText(Path.Combine(warm, "model", "TRAINING.md"));
+        Assert.Contains("inherited unchanged from", md);
+        Assert.Contains("-- transformer --run $RUN --steps 3", md);
+        Assert.DoesNotContain("-- dvae --run", md);
+
+        // A run copy that is not the model's own file is not silently shipped as "inherited".
+        File.WriteAllBytes(Path.Combine(warm, "reranker.safetensors"), File.ReadAllBytes(Path.Combine(run.Run, "reranker.safetensors")));
+        var mismatch = CliRunner.Run("package", "--run", warm, "--out", Path.Combine(warm, "model2"), "--inherit", run.Model);
+        Assert.Equal(1, mismatch.ExitCode);
+        Assert.Contains("differs from", mismatch.Error);
+    }
 }

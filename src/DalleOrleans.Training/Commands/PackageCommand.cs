@@ -15,6 +15,28 @@ public static class PackageCommand
     static readonly string[] BundleFiles =
         [ModelBundle.ConfigFile, ModelBundle.VocabFile, ModelBundle.DvaeFile, ModelBundle.TransformerFile, ModelBundle.RerankerFile];
 
+    /// <summary>
+    /// Puts <paramref name="folder"/>'s weights for <paramref name="stage"/> into the run (or checks that the run's copy is
+    /// the same file): the packaged model then holds them unchanged. Null when that worked, else the exit code.
+    /// </summary>
+    static int? InheritStage(RunFolder run, StageKind stage, string folder, TextWriter error)
+    {
+        string source = Path.Combine(folder, $"{stage.FileStem()}.safetensors"), target = run.WeightsPath(stage);
+        if (!File.Exists(source))
+        {
+            error.WriteLine($"error: --inherit: {source} does not exist, and the run did not train the {stage.FileStem()} stage.");
+            return ExitCodes.Failed;
+        }
+        if (!File.Exists(target)) File.Copy(source, target);
+        else if (!File.ReadAllBytes(source).AsSpan().SequenceEqual(File.ReadAllBytes(target)))
+        {
+            error.WriteLine($"error: --inherit: the run's {target} differs from {source}, but the run has no state for the {stage.FileStem()} stage; " +
+                            "remove it to inherit the model's, or train the stage.");
+            return ExitCodes.Failed;
+        }
+        return null;
+    }
+
     public static int Run(PackageOptions options, TextWriter output, TextWriter error)
     {
         RunFolder run;
@@ -29,12 +51,19 @@ public static class PackageCommand
         }
 
         var states = new Dictionary<StageKind, StageState>();
+        var inherited = new List<StageKind>();
         foreach (var stage in Enum.GetValues<StageKind>())
         {
             var state = StageCheckpoint.ReadState(run, stage);
+            if (state is null && options.Inherit is not null)
+            {
+                if (InheritStage(run, stage, options.Inherit, error) is { } failed) return failed;
+                inherited.Add(stage);
+                continue;
+            }
             if (state is null)
             {
-                error.WriteLine($"error: {run.StatePath(stage)} does not exist; run `dalle-train {stage.FileStem()} --run {run.Root}` first.");
+                error.WriteLine($"error: {run.StatePath(stage)} does not exist; run `dalle-train {stage.FileStem()} --run {run.Root}` first (or pass --inherit <model folder> to ship that stage unchanged).");
                 return ExitCodes.Failed;
             }
             if (!state.IsComplete && !options.AllowIncomplete)
@@ -82,7 +111,8 @@ public static class PackageCommand
             foreach (var f in BundleFiles)
                 File.Move(Path.Combine(staging, f), Path.Combine(outFolder, f), overwrite: true);
             var config = ModelConfig.FromJson(File.ReadAllText(Path.Combine(outFolder, ModelBundle.ConfigFile)));
-            AtomicFile.WriteAllText(Path.Combine(outFolder, "TRAINING.md"), TrainingRecord.Markdown(run, config, states, parameters, megabytes, options.Fp16));
+            AtomicFile.WriteAllText(Path.Combine(outFolder, "TRAINING.md"),
+                TrainingRecord.Markdown(run, config, states, parameters, megabytes, options.Fp16, inherited.ToDictionary(s => s, _ => Path.GetFullPath(options.Inherit!))));
             output.WriteLine($"packaged {run.Root} → {outFolder} (with TRAINING.md)");
             return ExitCodes.Ok;
         }

@@ -13,9 +13,11 @@ namespace DalleOrleans.Training.Commands;
 /// </summary>
 public static class TrainingRecord
 {
+    /// <param name="inherited">Stages shipped unchanged from another model folder (`package --inherit`), with that folder.</param>
     public static string Markdown(RunFolder run, ModelConfig config, IReadOnlyDictionary<StageKind, StageState> states,
-        IReadOnlyDictionary<StageKind, long> parameters, double megabytes, bool fp16)
+        IReadOnlyDictionary<StageKind, long> parameters, double megabytes, bool fp16, IReadOnlyDictionary<StageKind, string>? inherited = null)
     {
+        inherited ??= new Dictionary<StageKind, string>();
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine($"# {config.ModelId}: how it was trained");
@@ -41,7 +43,8 @@ public static class TrainingRecord
             md.AppendLine(string.Create(ci, $"dotnet run -c Release --project src/DalleOrleans.Training -- {stage.FileStem()} --run $RUN ") +
                           string.Create(ci, $"--steps {state.Plan.Steps} --batch {state.Plan.Batch} --lr {state.Plan.LearningRate} --seed {state.Seed}{kl}"));
         }
-        md.AppendLine($"dotnet run -c Release --project src/DalleOrleans.Training -- package --run $RUN --out models/{config.ModelId}{(fp16 ? "" : " --fp16 false")}");
+        string inherit = inherited.Count == 0 ? "" : $" --inherit {inherited.Values.First()}";
+        md.AppendLine($"dotnet run -c Release --project src/DalleOrleans.Training -- package --run $RUN --out models/{config.ModelId}{(fp16 ? "" : " --fp16 false")}{inherit}");
         md.AppendLine($"dotnet run -c Release --project src/DalleOrleans.Training -- eval --model models/{config.ModelId}");
         md.AppendLine("```");
         md.AppendLine();
@@ -58,6 +61,8 @@ public static class TrainingRecord
                 $"| {stage.FileStem()} | {parameters[stage] / 1e6:F2} M | {state.Step}/{state.Plan.Steps} | {state.Plan.Batch} | {state.Plan.LearningRate:G3} | " +
                 $"{state.SamplesSeen:N0} | {ProgressSnapshot.Duration(TimeSpan.FromSeconds(state.TrainSeconds))} | {metrics} |"));
         }
+        foreach (var (stage, folder) in inherited.OrderBy(kv => kv.Key))
+            md.AppendLine(string.Create(ci, $"| {stage.FileStem()} | {parameters[stage] / 1e6:F2} M | – | – | – | – | – | inherited unchanged from {folder} |"));
         md.AppendLine(string.Create(ci, $"| **all** | | | | | | **{ProgressSnapshot.Duration(TimeSpan.FromSeconds(total))}** | |"));
         md.AppendLine();
         md.AppendLine(string.Create(ci, $"Bundle: {megabytes:F2} MiB{(fp16 ? " (weights stored as float16)" : "")}. Wall time counts training steps only (checkpoints and previews included, start-up not)."));
