@@ -20,9 +20,9 @@ public static class GenerateCommand
         var candidates = new Option<int>("--candidates") { Description = "Candidates to draw (1..64).", DefaultValueFactory = _ => 8 };
         var top = new Option<int>("--top") { Description = "Best-ranked images to keep (1..candidates).", DefaultValueFactory = _ => 4 };
         var seed = new Option<long?>("--seed") { Description = "Seed (0..2^53-1); the same seed gives the same images. Default: a fresh random seed, printed and stored in result.json." };
-        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature (0, 100].", DefaultValueFactory = _ => GenerationRequest.DefaultGuidanceScale };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature (0, 100].", DefaultValueFactory = _ => 1.0 };
         var topK = new Option<int>("--top-k") { Description = "Keep only the k most likely tokens (0 = off).", DefaultValueFactory = _ => 0 };
-        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass (0, 1] (1 = off).", DefaultValueFactory = _ => GenerationRequest.DefaultGuidanceScale };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass (0, 1] (1 = off).", DefaultValueFactory = _ => 1.0 };
         var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale [0, 20] (1 = off).", DefaultValueFactory = _ => GenerationRequest.DefaultGuidanceScale };
         var outDir = new Option<string>("--out") { Description = "Output folder. Earlier N.png files there are removed, other files are left alone.", DefaultValueFactory = _ => "out" };
         var json = new Option<bool>("--json") { Description = "Print the result document (result.json) on stdout, and nothing else there." };

@@ -26,6 +26,10 @@ public class GenerateOutputTests(TinyModelFolder model) : IClassFixture<TinyMode
             long seed = document.RootElement.GetProperty("seed").GetInt64();
             Assert.Equal(seed, document.RootElement.GetProperty("options").GetProperty("seed").GetInt64());
             Assert.InRange(seed, 0, (1L << 53) - 1);
+            // The options nobody typed: plain sampling with the service's guidance 2 (what the evaluation measured).
+            var options = document.RootElement.GetProperty("options");
+            Assert.Equal((1.0, 0, 1.0, 2.0), (options.GetProperty("temperature").GetDouble(), options.GetProperty("topK").GetInt32(),
+                options.GetProperty("topP").GetDouble(), options.GetProperty("guidance").GetDouble()));
             Assert.Contains($"seed {seed}", first.Error.ToString());                   // printed for the person too
             Assert.Equal(first.Out.ToString().Trim(), (await File.ReadAllTextAsync(Path.Combine(outDir, "result.json"))).Trim());
             byte[] best = await File.ReadAllBytesAsync(Path.Combine(outDir, "1.png"));
