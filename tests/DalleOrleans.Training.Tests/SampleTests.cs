@@ -23,7 +23,7 @@ public class SampleTests(TrainedRunFixture run)
         var result = SampleResultFile.Read(Path.Combine(folder, "result.json"));
         Assert.Equal("a large red circle in the top left", result.Prompt);
         Assert.Equal("tiny-train-test", result.ModelId);
-        Assert.Equal(new SampleResultFile.RequestOptions(3, 2, 4, 1.0, 0, 1.0, 1.0), result.Options);
+        Assert.Equal(new SampleResultFile.RequestOptions(3, 2, 4, 1.0, 0, 1.0, 2.0), result.Options);      // guidance 2: the shipped default
         Assert.Equal([1, 2], result.Images.Select(i => i.Rank));
         Assert.Equal(["1.png", "2.png"], result.Images.Select(i => i.File));
         Assert.True(result.Images[0].Score >= result.Images[1].Score);
