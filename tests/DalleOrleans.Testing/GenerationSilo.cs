@@ -63,6 +63,11 @@ public static class SharedTinyModel
         string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"dalle-test-model-{Environment.ProcessId}-{Guid.NewGuid():N}");
         using var model = ModelPresets.CreateTiny(seed: 1);
         model.Save(folder, fp16: false);
+        // One folder per test process: removed when the process ends, so runs do not pile them up in the shared temp folder.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
         return folder;
     });
 
