@@ -67,7 +67,7 @@ public sealed class ModelBundle : IDisposable
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"model folder '{folder}' does not exist.");
         string configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"model folder '{folder}' has no {ConfigFile}.", configPath);
-        var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
+        var config = ModelConfig.Load(configPath);
         var tokenizer = TextTokenizer.Load(Path.Combine(folder, VocabFile));
         var bundle = new ModelBundle(config, tokenizer, device ?? CPU, withTransformer) { Folder = folder };
         try

@@ -48,6 +48,9 @@ public sealed record ModelConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Reads and validates a config file; errors name it (<see cref="InvalidDataException"/> for a bad config).</summary>
+    public static ModelConfig Load(string path) => FromJson(File.ReadAllText(path), path);
+
     public static ModelConfig FromJson(string json, string source = "config.json")
     {
         ModelConfig? config;

@@ -51,3 +51,24 @@ public class ShardLayersTests
         Assert.Empty(layers.Loaded);
     }
 }
+
+/// <summary>A model folder whose config.json is bad fails like any load error: through the devices, not the silo's start.</summary>
+public class DeviceHostConfigTests
+{
+    [Fact]
+    public async Task ABrokenConfigIsReportedByTheDevicesLoadNamingTheFile()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"dalle-bad-config-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "config.json"), "{ not json");
+            // The layer capacity is read before loading; a config it cannot read must not take the silo down here.
+            using var host = new Devices.DeviceHost(new Devices.DeviceSettings { Path = folder, LayersPerDevice = 2 },
+                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            var error = await Assert.ThrowsAsync<InvalidDataException>(() => host.WhenReady());
+            Assert.Contains(Path.Combine(folder, "config.json"), error.Message);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+}

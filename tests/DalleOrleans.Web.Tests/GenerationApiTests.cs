@@ -127,6 +127,20 @@ public sealed class GenerationApiTests(WebAppFixture web)
     }
 
     [Fact]
+    public async Task ThePagesFormStartsAtTheApisDefaults()
+    {
+        // The form's inputs copy GenerationRequest's defaults (guidance 2 among them): a user of the page gets what a
+        // caller of the API who leaves the option out gets.
+        string html = await web.Http.GetStringAsync("/");
+        string Value(string name) => System.Text.RegularExpressions.Regex.Match(html, $"<input name=\"{name}\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+        var defaults = new DalleOrleans.Abstractions.GenerationRequest();
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Equal(
+            new[] { defaults.Candidates, defaults.Top, defaults.Temperature, defaults.TopK, defaults.TopP, defaults.GuidanceScale }.Select(v => Convert.ToDouble(v, inv)),
+            new[] { "candidates", "top", "temperature", "topK", "topP", "guidance" }.Select(n => double.Parse(Value(n), inv)));
+    }
+
+    [Fact]
     public async Task ThePageAndItsScriptAreServedWithAStrictPolicy()
     {
         using var page = await web.Http.GetAsync("/");

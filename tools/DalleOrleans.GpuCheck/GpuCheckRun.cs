@@ -88,7 +88,7 @@ public sealed class GpuCheckRun(GpuCheckOptions options, Action<string> log)
 
         // Independent of sampling: the logits of one fixed sequence on both devices.
         string configPath = Path.Combine(options.ModelPath, ModelBundle.ConfigFile);
-        var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath).Transformer;
+        var config = ModelConfig.Load(configPath).Transformer;
         var logits = LogitsCheck.Compare(options.ModelPath, device, Request.Prompt, LogitsCheck.FixedGrid(config));
         _report.Line($"Teacher-forced logits of the fixed sequence (the prompt, then image tokens (37·k + 11) mod {config.ImageVocabSize}): " +
                      $"{logits.Count} logits, largest |logit| {MarkdownReport.F(logits.MaxAbsLogit, 3)}, largest |CPU − {options.Device}| " +

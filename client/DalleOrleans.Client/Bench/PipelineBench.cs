@@ -98,7 +98,7 @@ public static class PipelineBench
 
     static async Task<Turn> RunTurn(string folder, Mode mode, int concurrency, double seconds, int candidates, int seed, CancellationToken ct)
     {
-        var config = ModelConfig.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "config.json"), ct), folder).Transformer;
+        var config = ModelConfig.Load(Path.Combine(folder, ModelBundle.ConfigFile)).Transformer;
         int half = Math.Max(1, config.Layers / 2);
         int primaryPort = FreePort.Next();
         string cluster = $"pipeline-bench-{Guid.NewGuid():N}";
@@ -121,7 +121,7 @@ public static class PipelineBench
             var after = Snapshot();
             var held = new List<long>();
             foreach (var executor in hosts.Select(h => h.Services.GetRequiredService<DeviceHost>().Executors.Single()))
-                held.Add(await executor.Run(model => (model.HoldsTransformer ? model.Transformer.parameters().Sum(t => t.NumberOfElements * t.ElementSize) : 0) + executor.Layers.Bytes));
+                held.Add(await executor.Run(model => (model.HoldsTransformer ? model.Transformer.ParameterBytes : 0) + executor.Layers.Bytes));
             long steps = after.Steps - before.Steps;
             double tokens = report.CandidatesPerSecond * config.ImageTokens;
             return new Turn(mode, tokens, steps, after.Wait - before.Wait, after.Compute - before.Compute, after.Calls - before.Calls,

@@ -59,7 +59,7 @@ public static class CapacityCommand
         if (model == "paper") return TransformerConfig.Paper;
         string path = Path.Combine(model, "config.json");
         if (!File.Exists(path)) throw new ArgumentException($"--model: '{model}' is neither 'paper' nor a model folder with config.json.");
-        try { return ModelConfig.FromJson(File.ReadAllText(path), path).Transformer; }
+        try { return ModelConfig.Load(path).Transformer; }
         catch (InvalidDataException e) { throw new ArgumentException($"--model: {e.Message}"); }
     }
 

@@ -16,7 +16,7 @@ public sealed class DeviceHost : IDisposable
     {
         settings.Validate();
         Settings = settings;
-        int capacity = LayerCapacity(ReadConfig(settings.Path));
+        int capacity = LayerCapacity(settings, ReadConfig(settings.Path));
         // A device holding only some layers never loads the whole transformer: its shard grains load their ranges.
         Func<TorchSharp.torch.Device, ModelBundle> load = device => ModelBundle.Load(settings.Path, device, withTransformer: capacity == 0);
         _executors = settings.EffectiveDevices.ToDictionary(d => d.Trim().ToLowerInvariant(),
@@ -24,12 +24,14 @@ public sealed class DeviceHost : IDisposable
         DalleMetrics.ObserveDevices(() => (_executors.Values.Sum(e => e.QueuedStreams), _executors.Values.Sum(e => e.ActiveStreams)));
     }
 
-    /// <summary>The model's transformer config, or null when the folder cannot be read (the executors' load then reports why).</summary>
+    /// <summary>
+    /// The model's transformer config, or null when it cannot be read or is invalid: the executors' load then fails with
+    /// the same error, reported as every load error is (the devices' Ready, the registration log, readiness).
+    /// </summary>
     static TransformerConfig? ReadConfig(string folder)
     {
-        string path = System.IO.Path.Combine(folder, ModelBundle.ConfigFile);
-        try { return ModelConfig.FromJson(File.ReadAllText(path), path).Transformer; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Text.Json.JsonException) { return null; }
+        try { return ModelConfig.Load(System.IO.Path.Combine(folder, ModelBundle.ConfigFile)).Transformer; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException) { return null; }
     }
 
     public DeviceSettings Settings { get; }
@@ -53,13 +55,13 @@ public sealed class DeviceHost : IDisposable
     /// Model:DeviceMemoryGb GiB (<see cref="ShardPlanner"/>, weights in float32 as served); 0 when a device holds every
     /// layer (or the config is unknown).
     /// </summary>
-    public int LayerCapacity(TransformerConfig? config)
+    static int LayerCapacity(DeviceSettings settings, TransformerConfig? config)
     {
         if (config is null) return 0;
-        int capacity = Settings.LayersPerDevice;
-        if (Settings.DeviceMemoryGb > 0)
+        int capacity = settings.LayersPerDevice;
+        if (settings.DeviceMemoryGb > 0)
         {
-            var plan = ShardPlanner.Plan(config, (long)(Settings.DeviceMemoryGb * (1L << 30)), bytesPerValue: sizeof(float), batchRows: Settings.MaxBatchRows);
+            var plan = ShardPlanner.Plan(config, (long)(settings.DeviceMemoryGb * (1L << 30)), bytesPerValue: sizeof(float), batchRows: settings.MaxBatchRows);
             int fits = SafeLayersPerDevice(plan, config.Layers);
             capacity = capacity > 0 ? Math.Min(capacity, fits) : fits;
         }

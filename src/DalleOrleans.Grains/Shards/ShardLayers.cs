@@ -22,7 +22,7 @@ public sealed class ShardLayers(int layerCapacity) : IDisposable
     public IReadOnlyDictionary<LayerRange, int> Loaded => _parts.ToDictionary(kv => kv.Key, kv => kv.Value.Users);
 
     /// <summary>Bytes of transformer weights held for shards (the whole model's are not counted here).</summary>
-    public long Bytes => _parts.Values.Sum(p => p.Part.parameters().Sum(t => t.NumberOfElements * t.ElementSize));
+    public long Bytes => _parts.Values.Sum(p => p.Part.ParameterBytes);
 
     /// <summary>The weights for <paramref name="range"/>: the whole model where it is loaded, else the range's own part.</summary>
     public DalleTransformer Acquire(ModelBundle model, LayerRange range)

@@ -107,6 +107,9 @@ public sealed class DalleTransformer : Module
     /// <summary>The dtype the weights are held in (float32 as trained; bf16 or fp16 when served in half precision).</summary>
     public ScalarType ParameterDtype => parameters().First().dtype;
 
+    /// <summary>Bytes of the weights held (a part's own only).</summary>
+    public long ParameterBytes => parameters().Sum(p => p.NumberOfElements * p.ElementSize);
+
     void RequireEveryLayer(string what)
     {
         if (!HoldsEveryLayer)

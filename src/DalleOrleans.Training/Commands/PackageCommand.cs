@@ -110,7 +110,7 @@ public static class PackageCommand
             Directory.CreateDirectory(outFolder);
             foreach (var f in BundleFiles)
                 File.Move(Path.Combine(staging, f), Path.Combine(outFolder, f), overwrite: true);
-            var config = ModelConfig.FromJson(File.ReadAllText(Path.Combine(outFolder, ModelBundle.ConfigFile)));
+            var config = ModelConfig.Load(Path.Combine(outFolder, ModelBundle.ConfigFile));
             AtomicFile.WriteAllText(Path.Combine(outFolder, "TRAINING.md"),
                 TrainingRecord.Markdown(run, config, states, parameters, megabytes, options.Fp16, inherited.ToDictionary(s => s, _ => Path.GetFullPath(options.Inherit!))));
             output.WriteLine($"packaged {run.Root} → {outFolder} (with TRAINING.md)");

@@ -40,7 +40,7 @@ public static class RunSetup
         Directory.CreateDirectory(run.Root);
         if (File.Exists(run.ConfigPath))
         {
-            var config = ModelConfig.FromJson(File.ReadAllText(run.ConfigPath), run.ConfigPath);
+            var config = ModelConfig.Load(run.ConfigPath);
             if (configFile is not null && !SameSizes(config, ConfigFile.ReadUnvalidated(configFile)))
                 throw new ArgumentException($"--config '{configFile}' differs from the run's {run.ConfigPath}; a run keeps the config it started with (use a new --run folder).", "config");
             var tokenizer = TextTokenizer.Load(run.VocabPath);
