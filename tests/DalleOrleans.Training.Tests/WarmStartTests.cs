@@ -67,10 +67,11 @@ public class WarmStartTests(TrainedRunFixture run)
         string folder = NewRunLike();
         File.Copy(Path.Combine(run.Model, "dvae.safetensors"), Path.Combine(folder, "dvae.safetensors"));
         var outcome = CliRunner.Stage("reranker", folder, "--init", run.Model, "--decoded-images", "true", "--hard-negatives", "true",
-            "--steps", "2", "--batch", "8", "--samples-every", "0");
+            "--faithful-round-trips", "true", "--steps", "2", "--batch", "8", "--samples-every", "0");
         Assert.True(outcome.ExitCode == 0, outcome.ToString());
         var state = StageState.Read(Path.Combine(folder, "reranker.state.json"));
-        Assert.True(state.Plan.HardNegatives && state.Plan.DecodedImages);
+        Assert.True(state.Plan.HardNegatives && state.Plan.DecodedImages && state.Plan.FaithfulRoundTrips);
+        Assert.Matches(@"faithful (0|1|0\.\d+)", outcome.Output);   // the share of round trips kept is logged
     }
 
     [Fact]
@@ -88,6 +89,10 @@ public class WarmStartTests(TrainedRunFixture run)
         var both = CliRunner.Stage("dvae", folder, "--decoder-only", "true", "--straight-through", "true", "--steps", "1");
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("--decoder-only and --straight-through", both.Error);
+
+        var faithfulWithoutDecoded = CliRunner.Stage("reranker", folder, "--faithful-round-trips", "true", "--steps", "1");
+        Assert.Equal(2, faithfulWithoutDecoded.ExitCode);
+        Assert.Contains("--faithful-round-trips true needs --decoded-images true", faithfulWithoutDecoded.Error);
 
         var decodedWithoutDvae = CliRunner.Stage("reranker", NewRunLike(), "--decoded-images", "true", "--steps", "1");
         Assert.Equal(1, decodedWithoutDvae.ExitCode);

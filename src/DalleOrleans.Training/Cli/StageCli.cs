@@ -23,6 +23,7 @@ public static class StageCli
         var anchorWeight = new Option<double?>("--anchor-weight") { Description = "dVAE only: weight of the pull towards the --anchor codes (cross-entropy, nats per cell)." };
         var hardNegatives = new Option<bool?>("--hard-negatives") { Description = "Reranker only: each caption also scores its own scene with the kind or a named colour swapped." };
         var decodedImages = new Option<bool?>("--decoded-images") { Description = "Reranker only: train on images passed through the run's dVAE (needs <run>/dvae.safetensors)." };
+        var faithfulRoundTrips = new Option<bool?>("--faithful-round-trips") { Description = "Reranker only, with --decoded-images: a caption trains on its round trip only when the attribute judge reads the caption back from it (and not from its hard negative's); otherwise on the clean renders." };
         var init = new Option<string?>("--init") { Description = "Warm start a new stage from <folder>/<stage>.safetensors (a model folder such as models/shapes-v2, or a run folder); ignored when resuming." };
         var seed = CommonOptions.Seed("Seed of the data stream and the initial weights (a resumed stage keeps its own).");
         var config = CommonOptions.Config();
@@ -46,7 +47,7 @@ public static class StageCli
             run, steps, batch, lr, init, seed, config, checkpointEvery, samplesEvery, vocabCaptions, progress, logEvery, device, threads,
         };
         if (stage == StageKind.Dvae) { command.Options.Add(klWeight); command.Options.Add(usageWeight); command.Options.Add(decoderOnly); command.Options.Add(straightThrough); command.Options.Add(anchor); command.Options.Add(anchorWeight); }
-        if (stage == StageKind.Reranker) { command.Options.Add(hardNegatives); command.Options.Add(decodedImages); }
+        if (stage == StageKind.Reranker) { command.Options.Add(hardNegatives); command.Options.Add(decodedImages); command.Options.Add(faithfulRoundTrips); }
         command.SetAction(parse => StageCommand.Run(stage, new StageOptions
         {
             Run = parse.GetValue(run)!,
@@ -61,6 +62,7 @@ public static class StageCli
             AnchorWeight = stage == StageKind.Dvae ? parse.GetValue(anchorWeight) : null,
             HardNegatives = stage == StageKind.Reranker ? parse.GetValue(hardNegatives) : null,
             DecodedImages = stage == StageKind.Reranker ? parse.GetValue(decodedImages) : null,
+            FaithfulRoundTrips = stage == StageKind.Reranker ? parse.GetValue(faithfulRoundTrips) : null,
             Init = parse.GetValue(init),
             Seed = parse.GetValue(seed),
             ConfigFile = parse.GetValue(config),

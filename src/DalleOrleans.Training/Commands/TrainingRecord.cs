@@ -40,6 +40,7 @@ public static class TrainingRecord
             if (plan.StraightThrough) kl += string.Create(ci, $" --straight-through true{(plan.Anchor is null ? "" : $" --anchor {plan.Anchor} --anchor-weight {plan.AnchorWeight}")}");
             if (plan.HardNegatives) kl += " --hard-negatives true";
             if (plan.DecodedImages) kl += " --decoded-images true";
+            if (plan.FaithfulRoundTrips) kl += " --faithful-round-trips true";
             md.AppendLine(string.Create(ci, $"dotnet run -c Release --project src/DalleOrleans.Training -- {stage.FileStem()} --run $RUN ") +
                           string.Create(ci, $"--steps {state.Plan.Steps} --batch {state.Plan.Batch} --lr {state.Plan.LearningRate} --seed {state.Seed}{kl}"));
         }

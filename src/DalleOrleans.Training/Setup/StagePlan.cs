@@ -15,6 +15,7 @@ namespace DalleOrleans.Training.Setup;
 /// <param name="UsageWeight">dVAE only: weight of the code-usage term that keeps the codebook from collapsing.</param>
 /// <param name="HardNegatives">Reranker only: each caption also scores its scene with the kind or a named colour swapped, as an extra negative.</param>
 /// <param name="DecodedImages">Reranker only: train on images passed through the run's dVAE (encode, decode), which look like what it ranks when serving.</param>
+/// <param name="FaithfulRoundTrips">Reranker only, with DecodedImages: a caption keeps its decoded image (and hard negative) only when the <see cref="Shapes.AttributeJudge"/> reads the caption's attributes back from it and not from the decoded negative; otherwise the step uses the clean renders (<see cref="Training.FaithfulRoundTrips"/>).</param>
 /// <param name="StraightThrough">dVAE only: train encoder and decoder on hard argmax codes with the straight-through gradient (<see cref="Model.Dvae.DiscreteVae.StraightThroughLoss"/>).</param>
 /// <param name="Anchor">dVAE only, with StraightThrough: a model or run folder whose dvae.safetensors gives the codes to stay near.</param>
 /// <param name="AnchorWeight">dVAE only: weight of the anchor's cross-entropy.</param>
@@ -32,6 +33,7 @@ public sealed record StagePlan(
     bool DecoderOnly = false,
     bool HardNegatives = false,
     bool DecodedImages = false,
+    bool FaithfulRoundTrips = false,
     bool StraightThrough = false,
     string? Anchor = null,
     double AnchorWeight = 0.0)
@@ -53,6 +55,7 @@ public sealed record StagePlan(
         if (!double.IsFinite(KlWeight) || KlWeight < 0 || KlWeight > 1000) throw new ArgumentException($"--kl-weight is {KlWeight}; it must be in [0, 1000].", "kl-weight");
         if (!double.IsFinite(AnchorWeight) || AnchorWeight < 0 || AnchorWeight > 1000) throw new ArgumentException($"--anchor-weight is {AnchorWeight}; it must be in [0, 1000].", "anchor-weight");
         if (DecoderOnly && StraightThrough) throw new ArgumentException("--decoder-only and --straight-through exclude each other: the first freezes the encoder, the second trains it.", "straight-through");
+        if (FaithfulRoundTrips && !DecodedImages) throw new ArgumentException("--faithful-round-trips true needs --decoded-images true: it chooses among the dVAE's round trips.", "faithful-round-trips");
         if (!double.IsFinite(UsageWeight) || UsageWeight < 0 || UsageWeight > 1000) throw new ArgumentException($"--usage-weight is {UsageWeight}; it must be in [0, 1000].", "usage-weight");
     }
 }

@@ -4,6 +4,7 @@ using DalleOrleans.Model.Imaging;
 using DalleOrleans.Model.Reranker;
 using DalleOrleans.Training.Checkpointing;
 using DalleOrleans.Training.Data;
+using DalleOrleans.Training.Evaluation;
 using DalleOrleans.Training.Previews;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -20,7 +21,9 @@ namespace DalleOrleans.Training.Training;
 /// candidate beat its top-1): <see cref="Setup.StagePlan.DecodedImages"/> passes every image through the run's
 /// frozen dVAE (encode to hard codes, decode), so it learns on the decoder's rendering rather than clean
 /// renders; <see cref="Setup.StagePlan.HardNegatives"/> adds, per caption, its own scene with the kind or a named
-/// colour swapped as an extra negative, the distinctions the generator gets wrong.
+/// colour swapped as an extra negative, the distinctions the generator gets wrong;
+/// <see cref="Setup.StagePlan.FaithfulRoundTrips"/> keeps a round trip only where it still shows its caption
+/// (<see cref="FaithfulRoundTrips"/>), the clean pair otherwise.
 /// </remarks>
 public sealed class RerankerTrainer : IStageTrainer
 {
@@ -58,12 +61,12 @@ public sealed class RerankerTrainer : IStageTrainer
     {
         double lr = LearningRate.WarmupCosine(_context.Plan, step);
         LearningRate.Apply(_optimizer, lr);
-        var images = Prepare(batch.Rgb, batch);                                                               // (B, 3, H, W)
+        var (images, negatives, faithful) = Prepare(batch);                                                   // (B, 3, H, W) each
         var text = tensor(batch.Text, new long[] { batch.Size, batch.TextLength }, device: _context.Device);  // (B, L)
 
         _optimizer.zero_grad();
-        var loss = batch.NegativeRgb is { } negativeRgb
-            ? _reranker.ContrastiveLossWithNegatives(text, images, Prepare(negativeRgb, batch))
+        var loss = negatives is not null
+            ? _reranker.ContrastiveLossWithNegatives(text, images, negatives)
             : _reranker.ContrastiveLoss(text, images);
         loss.backward();
         Optimizers.ClipGradients(_reranker, 1.0);
@@ -72,16 +75,31 @@ public sealed class RerankerTrainer : IStageTrainer
         var metrics = new List<KeyValuePair<string, double>> { new("loss", loss.item<float>()), new("lr", lr) };
         // In-batch retrieval accuracy costs a second forward pass, so it is measured now and then.
         if (step % AccuracyEvery == 0) metrics.Add(new("acc", RetrievalAccuracy(text, images)));
+        if (faithful is { } share) metrics.Add(new("faithful", share));
         return metrics;
     }
 
-    /// <summary>The batch's images as a tensor, through the dVAE's hard codes when the plan asks for decoded images.</summary>
-    Tensor Prepare(byte[] rgb, TrainingBatch batch)
+    /// <summary>
+    /// The batch's images and hard negatives as tensors: clean renders, or their dVAE round trips when the plan asks
+    /// for decoded images. With <see cref="Setup.StagePlan.FaithfulRoundTrips"/> a caption whose round trip the judge
+    /// does not read back keeps its clean pair; <c>Faithful</c> is then the share of captions that kept the round trip.
+    /// </summary>
+    (Tensor Images, Tensor? Negatives, double? Faithful) Prepare(TrainingBatch batch)
     {
-        var images = ImageTensors.FromRgb(rgb, batch.Size, batch.ImageSide, _context.Device);   // (B, 3, H, W)
-        if (_dvae is null) return images;
+        var images = ImageTensors.FromRgb(batch.Rgb, batch.Size, batch.ImageSide, _context.Device);                  // (B, 3, H, W)
+        var negatives = batch.NegativeRgb is { } n ? ImageTensors.FromRgb(n, batch.Size, batch.ImageSide, _context.Device) : null;
+        if (_dvae is null) return (images, negatives, null);
         using var noGrad = no_grad();
-        return _dvae.Decode(_dvae.Encode(images));                                              // (B, 3, H, W)
+        var decoded = _dvae.Decode(_dvae.Encode(images));                                                            // (B, 3, H, W)
+        var decodedNegatives = negatives is null ? null : _dvae.Decode(_dvae.Encode(negatives));
+        if (!_context.Plan.FaithfulRoundTrips) return (decoded, decodedNegatives, null);
+
+        bool[] keep = FaithfulRoundTrips.Select(batch.Captions, PsnrMeasurement.ToRgbBytes(decoded),
+            decodedNegatives is null ? null : PsnrMeasurement.ToRgbBytes(decodedNegatives), batch.ImageSide);
+        var mask = tensor(keep, device: _context.Device).view(-1, 1, 1, 1);                                          // (B, 1, 1, 1)
+        return (where(mask, decoded, images),
+                decodedNegatives is null ? null : where(mask, decodedNegatives, negatives!),
+                keep.Count(k => k) / (double)keep.Length);
     }
 
     /// <summary>Share of captions whose best-scoring image in the batch carries the same caption tokens.</summary>

@@ -29,6 +29,8 @@ public sealed record StageOptions
     public bool? HardNegatives { get; init; }
     /// <summary>Reranker only: train on dVAE round trips of the rendered images.</summary>
     public bool? DecodedImages { get; init; }
+    /// <summary>Reranker only: keep only the round trips the judge reads as their caption (clean renders otherwise).</summary>
+    public bool? FaithfulRoundTrips { get; init; }
     /// <summary>Warm start: a model or run folder whose &lt;stage&gt;.safetensors a new stage starts from (ignored when resuming).</summary>
     public string? Init { get; init; }
     public int Seed { get; init; }
@@ -87,6 +89,7 @@ public sealed record StageOptions
             AnchorWeight = AnchorWeight ?? plan.AnchorWeight,
             HardNegatives = HardNegatives ?? plan.HardNegatives,
             DecodedImages = DecodedImages ?? plan.DecodedImages,
+            FaithfulRoundTrips = FaithfulRoundTrips ?? plan.FaithfulRoundTrips,
         };
         // A short run (tests, smoke runs) keeps its warm-up inside the run.
         if (plan.WarmupSteps >= plan.Steps) plan = plan with { WarmupSteps = plan.Steps / 10 };
