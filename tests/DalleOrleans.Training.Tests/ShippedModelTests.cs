@@ -20,13 +20,15 @@ public sealed class ShippedModelTests
     /// <summary>
     /// Full matches the reranked top-1 (of <see cref="Candidates"/>, sampled with the shipped defaults: guidance 2) must
     /// reach over the 32 fixed captions (<see cref="EvaluationCaptions.Seen"/>, seeds 0..31). Measured for shapes-v2
-    /// (the 2026-12-02 retrain, its transformer trained 2400 more steps in the day's second session) on 2026-12-02:
-    /// 25/32 (78 %; 66.4 % over 256 captions in EVALUATION.md). The threshold leaves a margin of about two standard
-    /// errors (√(32·0.78·0.22) ≈ 2.3 captions) for libtorch builds whose floating-point results differ slightly, while
+    /// (the 2026-12-02 retrain, its transformer trained 2400 more steps in the day's second session, its reranker
+    /// retrained on faithful round trips in the third) on 2026-12-02: 24/32 (75 %; 75.0 % over 256 captions in
+    /// EVALUATION.md; the previous reranker scored 25/32 here and 66.4 % over 256: 32 captions cannot tell them apart).
+    /// The threshold leaves a margin of about two standard errors (√(32·0.75·0.25) ≈ 2.4 captions) for libtorch builds
+    /// whose floating-point results differ slightly, while
     /// a model that follows captions no better than a random candidate (48 % in EVALUATION.md, about 15/32) fails.
     /// </summary>
     const int MinFullMatches = MeasuredFullMatches - 5;
-    const int MeasuredFullMatches = 25;
+    const int MeasuredFullMatches = 24;
     const int Candidates = 8;
 
     static string ShippedFolder()
