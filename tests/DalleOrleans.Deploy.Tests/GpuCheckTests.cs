@@ -9,6 +9,12 @@ namespace DalleOrleans.Deploy.Tests;
 /// dalle-gpucheck's code paths on the CPU: what a GPU machine runs on cuda:0, here with the CPU as the device under test
 /// and a narrow model in the decode section so the test stays in seconds.
 /// </summary>
+/// <remarks>
+/// Runs alone (<see cref="TorchProcessDefaults"/>): <c>DecodeBench.Build</c> sets libtorch's process-wide default dtype
+/// to bf16 while it builds, and a silo of another test building tensors at that moment got bf16 ones ("Single is not
+/// compatible with BFloat16" in DrainReadinessTests, seen once in the full suite).
+/// </remarks>
+[Collection(TorchProcessDefaults.Name)]
 public class GpuCheckTests
 {
     static GpuCheckOptions Narrow(params string[] sections) => new()
